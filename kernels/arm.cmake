@@ -1,0 +1,1 @@
+# ARM kernel paths (NEON, dotprod, i8mm). Owned by the ARM kernels work.

@@ -1,0 +1,1 @@
+// TODO(reference kernels work): implement

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# CI job: the runtime as a static, dependency-free library, linked into a fully static C program
+# that loads and runs a model; reports the stripped size.
+set -euo pipefail
+src=$1 build=$2
+cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel \
+  -DCMAKE_TOOLCHAIN_FILE="$src/toolchains/x86_64-static.cmake" -DOCTET_STATIC=ON \
+  -DOCTET_BUILD_TOOLS=OFF -DOCTET_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j2 --target octet octet-static-example
+exe="$build/examples/octet-static-example"
+file "$exe" | grep -q "statically linked" || { echo "not statically linked: $(file "$exe")"; exit 1; }
+strip -o "$build/octet-static-example.stripped" "$exe"
+echo "static example (runtime + kernels + libc), stripped: $(stat -c %s "$build/octet-static-example.stripped") bytes"
+echo "libocte.a: $(stat -c %s "$build/runtime/liboctet.a") bytes"

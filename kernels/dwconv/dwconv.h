@@ -28,6 +28,8 @@ struct DwConvQs8Params {
 struct DwConvQs8Kernel {
   Isa isa;
   void (*run)(const DwConvQs8Params& p);
+  // Scratch bytes this kernel can use for geometry g; nullptr = needs none.
+  size_t (*scratch_size)(const ref::ConvGeometry& g) = nullptr;
 };
 
 // The depthwise kernel for `isa`, or nullptr if this build has none.

@@ -1,1 +1,175 @@
-// TODO(reference kernels work): implement
+// Reference broadcasting binary ops and quantize / dequantize / requantize.
+// Int8 results are computed in fp32 from the tensor scales and quantized with
+// quantize_float(), following the formulas in reference.h exactly.
+#include <algorithm>
+
+#include "kernels/common/requantize.h"
+#include "kernels/reference/reference.h"
+
+namespace octet::ref {
+namespace {
+
+// Calls visit(out_index, a_offset, b_offset) for every output element, row-major.
+template <typename Visit>
+void for_each_broadcast(const Broadcast& bc, Visit visit) {
+  int64_t total = 1;
+  for (int d = 0; d < bc.rank; ++d) total *= bc.out[d];
+  int64_t index[kMaxRank] = {};
+  int64_t a_offset = 0, b_offset = 0;
+  for (int64_t i = 0; i < total; ++i) {
+    visit(i, a_offset, b_offset);
+    // Odometer increment from the innermost dimension.
+    for (int d = bc.rank - 1; d >= 0; --d) {
+      ++index[d];
+      a_offset += bc.a_stride[d];
+      b_offset += bc.b_stride[d];
+      if (index[d] < bc.out[d]) break;
+      a_offset -= bc.a_stride[d] * index[d];
+      b_offset -= bc.b_stride[d] * index[d];
+      index[d] = 0;
+    }
+  }
+}
+
+enum class QuantBinary { kAdd, kSub, kMul };
+
+void binary_qs8(QuantBinary op, const Broadcast& bc, const int8_t* a, QParams qa, const int8_t* b,
+                QParams qb, QParams qy, int32_t qmin, int32_t qmax, int8_t* y) {
+  const float a_multiplier = qa.scale / qy.scale;
+  const float b_multiplier = qb.scale / qy.scale;
+  const float product_multiplier = qa.scale * qb.scale / qy.scale;
+  for_each_broadcast(bc, [&](int64_t i, int64_t ai, int64_t bi) {
+    const int32_t a_centered = static_cast<int32_t>(a[ai]) - qa.zero_point;
+    const int32_t b_centered = static_cast<int32_t>(b[bi]) - qb.zero_point;
+    float value;
+    switch (op) {
+      case QuantBinary::kAdd:
+        value = static_cast<float>(a_centered) * a_multiplier +
+                static_cast<float>(b_centered) * b_multiplier;
+        break;
+      case QuantBinary::kSub:
+        value = static_cast<float>(a_centered) * a_multiplier -
+                static_cast<float>(b_centered) * b_multiplier;
+        break;
+      case QuantBinary::kMul:
+      default:
+        value = static_cast<float>(a_centered * b_centered) * product_multiplier;
+        break;
+    }
+    y[i] = static_cast<int8_t>(quantize_float(value, qy.zero_point, qmin, qmax));
+  });
+}
+
+}  // namespace
+
+bool make_broadcast(const int32_t* a_shape, int a_rank, const int32_t* b_shape, int b_rank,
+                    Broadcast* bc) {
+  if (a_rank < 0 || b_rank < 0 || a_rank > kMaxRank || b_rank > kMaxRank) return false;
+  const int rank = std::max(a_rank, b_rank);
+  Broadcast result;
+  result.rank = rank;
+  int64_t a_step = 1, b_step = 1;  // contiguous strides of each operand
+  for (int d = rank - 1; d >= 0; --d) {
+    const int a_dim_index = d - (rank - a_rank);
+    const int b_dim_index = d - (rank - b_rank);
+    const int64_t a_dim = a_dim_index >= 0 ? a_shape[a_dim_index] : 1;
+    const int64_t b_dim = b_dim_index >= 0 ? b_shape[b_dim_index] : 1;
+    if (a_dim < 0 || b_dim < 0) return false;
+    if (a_dim != b_dim && a_dim != 1 && b_dim != 1) return false;
+    result.out[d] = a_dim == 1 ? b_dim : a_dim;
+    result.a_stride[d] = a_dim == 1 ? 0 : a_step;
+    result.b_stride[d] = b_dim == 1 ? 0 : b_step;
+    a_step *= a_dim;
+    b_step *= b_dim;
+  }
+  *bc = result;
+  return true;
+}
+
+void add_qs8(const Broadcast& bc, const int8_t* a, QParams qa, const int8_t* b, QParams qb,
+             QParams qy, int32_t qmin, int32_t qmax, int8_t* y) {
+  binary_qs8(QuantBinary::kAdd, bc, a, qa, b, qb, qy, qmin, qmax, y);
+}
+
+void sub_qs8(const Broadcast& bc, const int8_t* a, QParams qa, const int8_t* b, QParams qb,
+             QParams qy, int32_t qmin, int32_t qmax, int8_t* y) {
+  binary_qs8(QuantBinary::kSub, bc, a, qa, b, qb, qy, qmin, qmax, y);
+}
+
+void mul_qs8(const Broadcast& bc, const int8_t* a, QParams qa, const int8_t* b, QParams qb,
+             QParams qy, int32_t qmin, int32_t qmax, int8_t* y) {
+  binary_qs8(QuantBinary::kMul, bc, a, qa, b, qb, qy, qmin, qmax, y);
+}
+
+void binary_f32(BinaryOp op, const Broadcast& bc, const float* a, const float* b, float act_min,
+                float act_max, float* y) {
+  for_each_broadcast(bc, [&](int64_t i, int64_t ai, int64_t bi) {
+    float value;
+    switch (op) {
+      case BinaryOp::kAdd:
+        value = a[ai] + b[bi];
+        break;
+      case BinaryOp::kSub:
+        value = a[ai] - b[bi];
+        break;
+      case BinaryOp::kMul:
+        value = a[ai] * b[bi];
+        break;
+      case BinaryOp::kDiv:
+      default:
+        value = a[ai] / b[bi];
+        break;
+    }
+    y[i] = std::min(std::max(value, act_min), act_max);
+  });
+}
+
+void quantize_f32_s8(size_t n, const float* x, QParams qy, int8_t* y) {
+  for (size_t i = 0; i < n; ++i) {
+    y[i] = static_cast<int8_t>(quantize_float(x[i] / qy.scale, qy.zero_point, -128, 127));
+  }
+}
+
+void quantize_f32_u8(size_t n, const float* x, QParams qy, uint8_t* y) {
+  for (size_t i = 0; i < n; ++i) {
+    y[i] = static_cast<uint8_t>(quantize_float(x[i] / qy.scale, qy.zero_point, 0, 255));
+  }
+}
+
+void dequantize_s8_f32(size_t n, const int8_t* x, QParams qx, float* y) {
+  for (size_t i = 0; i < n; ++i) {
+    y[i] = static_cast<float>(static_cast<int32_t>(x[i]) - qx.zero_point) * qx.scale;
+  }
+}
+
+void dequantize_u8_f32(size_t n, const uint8_t* x, QParams qx, float* y) {
+  for (size_t i = 0; i < n; ++i) {
+    y[i] = static_cast<float>(static_cast<int32_t>(x[i]) - qx.zero_point) * qx.scale;
+  }
+}
+
+void requantize_s8_s8(size_t n, const int8_t* x, QParams qx, QParams qy, int8_t* y) {
+  const float multiplier = qx.scale / qy.scale;
+  for (size_t i = 0; i < n; ++i) {
+    const float value = static_cast<float>(static_cast<int32_t>(x[i]) - qx.zero_point) * multiplier;
+    y[i] = static_cast<int8_t>(quantize_float(value, qy.zero_point, -128, 127));
+  }
+}
+
+void requantize_u8_s8(size_t n, const uint8_t* x, QParams qx, QParams qy, int8_t* y) {
+  const float multiplier = qx.scale / qy.scale;
+  for (size_t i = 0; i < n; ++i) {
+    const float value = static_cast<float>(static_cast<int32_t>(x[i]) - qx.zero_point) * multiplier;
+    y[i] = static_cast<int8_t>(quantize_float(value, qy.zero_point, -128, 127));
+  }
+}
+
+void requantize_s8_u8(size_t n, const int8_t* x, QParams qx, QParams qy, uint8_t* y) {
+  const float multiplier = qx.scale / qy.scale;
+  for (size_t i = 0; i < n; ++i) {
+    const float value = static_cast<float>(static_cast<int32_t>(x[i]) - qx.zero_point) * multiplier;
+    y[i] = static_cast<uint8_t>(quantize_float(value, qy.zero_point, 0, 255));
+  }
+}
+
+}  // namespace octet::ref

@@ -20,27 +20,21 @@ foreach(optional_source calibration.cc quantizer.cc report.cc)
   endif()
 endforeach()
 
-# The ONNX importer (another engineer's file) needs libonnx-dev + protobuf.
-set(OCTET_HAVE_ONNX_IMPORTER OFF)
-if(EXISTS ${OCTET_CONVERT_DIR}/onnx_importer.cc)
-  find_package(ONNX QUIET)
-  find_package(Protobuf QUIET)
-  if(ONNX_FOUND OR TARGET onnx_proto)
-    set(OCTET_HAVE_ONNX_IMPORTER ON)
-    list(APPEND OCTET_CONVERT_SOURCES ${OCTET_CONVERT_DIR}/onnx_importer.cc)
-  endif()
-endif()
-if(NOT OCTET_HAVE_ONNX_IMPORTER)
+# The ONNX importer is another engineer's target (onnx.cmake: octet_onnx_importer, needs
+# libonnx-dev + protobuf). Without it, onnx_unavailable.cc explains why .onnx cannot be read.
+include(${OCTET_CONVERT_DIR}/onnx.cmake OPTIONAL)
+if(NOT TARGET octet_onnx_importer)
   list(APPEND OCTET_CONVERT_SOURCES ${OCTET_CONVERT_DIR}/onnx_unavailable.cc)
 endif()
 
 add_library(octet_convert STATIC ${OCTET_CONVERT_SOURCES})
 add_dependencies(octet_convert octet_tflite_schema_gen)
 target_include_directories(octet_convert PUBLIC ${CMAKE_SOURCE_DIR} ${OCTET_TFLITE_GENERATED_DIR})
-target_link_libraries(octet_convert PUBLIC octet_ir octet_tools_common octet_kernels)
-if(OCTET_HAVE_ONNX_IMPORTER)
-  target_compile_definitions(octet_convert PRIVATE ONNX_ML=1 ONNX_NAMESPACE=onnx)
-  target_link_libraries(octet_convert PRIVATE onnx_proto protobuf::libprotobuf)
+target_link_libraries(octet_convert PUBLIC octet_ir octet_tools_common)
+if(TARGET octet_onnx_importer)
+  # Mutual: the ONNX importer runs the clean-up passes that live in octet_convert.
+  target_link_libraries(octet_convert PUBLIC octet_onnx_importer)
+  target_link_libraries(octet_onnx_importer INTERFACE octet_convert)
 endif()
 # Calibration and the report run graphs through the runtime library.
 foreach(runtime_target octet_runtime octet)

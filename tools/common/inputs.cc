@@ -302,8 +302,8 @@ void to_image(const uint8_t* samples, int height, int width, int src_channels, i
       for (int c = 0; c < channels; ++c) d[c] = s[c];
     } else if (channels == 3) {  // gray → RGB
       d[0] = d[1] = d[2] = s[0];
-    } else {  // RGB → gray (BT.601 luma)
-      d[0] = 0.299f * s[0] + 0.587f * s[1] + 0.114f * s[2];
+    } else {  // RGB → gray (BT.601 luma); gray stored as RGB stays exact
+      d[0] = s[0] == s[1] && s[1] == s[2] ? s[0] : 0.299f * s[0] + 0.587f * s[1] + 0.114f * s[2];
     }
   }
 }
@@ -314,7 +314,9 @@ bool decode_png(const uint8_t* bytes, size_t size, int channels, Image* out, std
   image.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_memory(&image, bytes, size))
     return fail(error, std::string("PNG: ") + image.message);
-  image.format = channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+  // Always RGB: libpng's own gray conversion is gamma-aware and would not match the BT.601 luma
+  // the other decoders use.
+  image.format = PNG_FORMAT_RGB;
   if (image.width == 0 || image.height == 0 || image.width > 65535 || image.height > 65535) {
     png_image_free(&image);
     return fail(error, "PNG: unsupported dimensions");
@@ -325,8 +327,8 @@ bool decode_png(const uint8_t* bytes, size_t size, int channels, Image* out, std
     png_image_free(&image);
     return fail(error, message);
   }
-  to_image(samples.data(), static_cast<int>(image.height), static_cast<int>(image.width), channels,
-           channels, out);
+  to_image(samples.data(), static_cast<int>(image.height), static_cast<int>(image.width), 3, channels,
+           out);
   return true;
 }
 
@@ -449,10 +451,6 @@ bool decode_bmp(const uint8_t* bytes, size_t size, int channels, Image* out, std
     }
   }
   to_image(rgb.data(), height, width, 3, channels, out);
-  // Gray palettes decode exactly (r == g == b), so the luma weights (sum 1.0) keep the value;
-  // round to cancel float error.
-  if (channels == 1 && bpp == 8)
-    for (float& v : out->pixels) v = std::round(v);
   return true;
 }
 
@@ -506,7 +504,7 @@ bool decode_pnm(const uint8_t* bytes, size_t size, int channels, Image* out, std
     } else if (channels == 3) {
       d[0] = d[1] = d[2] = s[0];
     } else {
-      d[0] = 0.299f * s[0] + 0.587f * s[1] + 0.114f * s[2];
+      d[0] = s[0] == s[1] && s[1] == s[2] ? s[0] : 0.299f * s[0] + 0.587f * s[1] + 0.114f * s[2];
     }
   }
   return true;

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Cross-builds Octet for aarch64 and armhf (kernels, runtime, their tests, examples; no host
+# tools) and runs the test suites under qemu-user on a matrix of emulated CPUs:
+#   aarch64: cortex-a72 (NEON), cortex-a76 (dotprod), max (dotprod + i8mm), and cortex-a72 with
+#            OCTET_ISA=i8mm forced (an unavailable path must skip or fail cleanly, never SIGILL)
+#   armhf:   cortex-a15 (NEON), max
+# The two architectures build and run side by side (one core each). Prints one line per run
+# and a summary; exits non-zero if any build or run failed.
+#   usage: test-arm.sh [work dir]        (default: <repo>/build/arm)
+# Environment: OCTET_ARM_ARCHES="aarch64 armhf", OCTET_ARM_AARCH64_CPUS, OCTET_ARM_ARMHF_CPUS,
+#   OCTET_SHARED_DIR (real models; tests skip without it), OCTET_JOBS (build jobs per arch, 1),
+#   OCTET_ARM_TARGETS (build only these targets, e.g. "octet_kernel_tests"; default: all).
+# qemu timings mean nothing: never benchmark under qemu.
+set -uo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(realpath -m "${1:-$src/build/arm}")
+mkdir -p "$work"
+ulimit -c 0
+arches=${OCTET_ARM_ARCHES:-"aarch64 armhf"}
+jobs=${OCTET_JOBS:-1}
+shared_dir=${OCTET_SHARED_DIR:-$(realpath -m "$src/../shared")}
+
+toolchain_of() {
+  case $1 in
+    aarch64) echo "$src/toolchains/aarch64-linux-gnu.cmake" ;;
+    armhf) echo "$src/toolchains/arm-linux-gnueabihf.cmake" ;;
+  esac
+}
+# Run entries: "<cpu>" or "<cpu>:<forced OCTET_ISA>".
+runs_of() {
+  case $1 in
+    aarch64) echo "${OCTET_ARM_AARCH64_CPUS:-cortex-a72 cortex-a76 max cortex-a72:i8mm}" ;;
+    armhf) echo "${OCTET_ARM_ARMHF_CPUS:-cortex-a15 max}" ;;
+  esac
+}
+
+# One architecture: overlay (GoogleTest), configure, build, then ctest once per CPU.
+# Writes "<arch> <run> <status> <detail>" lines to $work/<arch>/results.
+run_arch() {
+  local arch=$1 dir="$work/$1" toolchain
+  toolchain=$(toolchain_of "$arch")
+  local build="$dir/build" results="$dir/results"
+  mkdir -p "$dir"
+  : >"$results"
+  if ! bash "$src/scripts/cross/build-gtest.sh" "$toolchain" "$dir/overlay" >"$dir/gtest.log" 2>&1; then
+    echo "$arch build FAILED GoogleTest-overlay(see $dir/gtest.log)" >>"$results"
+    return 1
+  fi
+  if ! cmake -S "$src" -B "$build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+      -DCMAKE_BUILD_TYPE=Release -DOCTET_SYSROOT_OVERLAY="$dir/overlay" \
+      -DOCTET_BUILD_TOOLS=OFF -DOCTET_BUILD_BENCH=OFF -DOCTET_CI_JOBS=OFF \
+      -DOCTET_SHARED_DIR="$shared_dir" >"$dir/configure.log" 2>&1; then
+    echo "$arch build FAILED configure(see $dir/configure.log)" >>"$results"
+    return 1
+  fi
+  local start=$SECONDS
+  local targets=()
+  for t in ${OCTET_ARM_TARGETS:-}; do targets+=(--target "$t"); done
+  if ! cmake --build "$build" -j"$jobs" "${targets[@]}" >"$dir/build.log" 2>&1; then
+    echo "$arch build FAILED compile(see $dir/build.log)" >>"$results"
+    return 1
+  fi
+  echo "$arch build ok $((SECONDS - start))s" >>"$results"
+  local status=0 entry cpu isa log summary
+  for entry in $(runs_of "$arch"); do
+    cpu=${entry%%:*}
+    isa=""
+    [ "$entry" != "$cpu" ] && isa=${entry#*:}
+    log="$dir/ctest-${cpu}${isa:+-$isa}.log"
+    # The emulator command (and its -cpu) is fixed at configure time; re-configuring only
+    # regenerates the test files, nothing is rebuilt.
+    cmake -S "$src" -B "$build" -DOCTET_QEMU_CPU="$cpu" >/dev/null 2>&1
+    start=$SECONDS
+    if (export OCTET_ISA="$isa"; [ -n "$isa" ] || unset OCTET_ISA
+        ctest --test-dir "$build" --output-on-failure --timeout 900 >"$log" 2>&1); then
+      summary=$(grep -E 'tests passed' "$log" | tail -1)
+      echo "$arch $entry ok ${summary:-?} ($((SECONDS - start))s)" >>"$results"
+    else
+      summary=$(grep -E 'tests passed|tests failed' "$log" | tail -1)
+      echo "$arch $entry FAILED ${summary:-no-summary} (see $log)" >>"$results"
+      status=1
+    fi
+  done
+  return $status
+}
+
+for tool in qemu-aarch64 qemu-arm aarch64-linux-gnu-g++ arm-linux-gnueabihf-g++ cmake ninja; do
+  command -v "$tool" >/dev/null || { echo "test-arm: $tool missing (scripts/install-deps.sh)"; exit 1; }
+done
+
+pids=()
+for arch in $arches; do
+  run_arch "$arch" &
+  pids+=($!)
+done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+
+echo "== ARM cross builds under qemu (logs in $work)"
+passed_runs=0 failed_runs=0
+for arch in $arches; do
+  while read -r line; do
+    echo "  $line"
+    case $line in
+      *" build "*) ;;
+      *" ok "*) passed_runs=$((passed_runs + 1)) ;;
+      *FAILED*) failed_runs=$((failed_runs + 1)) ;;
+    esac
+    case $line in *FAILED*"(see "*)
+      log=${line##*(see }; log=${log%)}
+      [ -f "$log" ] && { echo "  ---- tail of $log"; tail -40 "$log" | sed 's/^/  | /'; }
+    esac
+  done <"$work/$arch/results"
+done
+echo "arm-qemu: $passed_runs passed, $failed_runs failed"
+exit $failed

@@ -1,0 +1,266 @@
+// Executor: runs one prepared operator. GEMM-like int8 ops are split across the pool
+// (conv by output pixels, FullyConnected by rows or by N in nr blocks, depthwise by output
+// rows); every other op runs its reference kernel on the calling thread. No allocation.
+#include <cstring>
+
+#include "runtime/src/internal.h"
+
+namespace octet::rt {
+namespace {
+
+// [begin, end) of `total` items for thread t of n (static, contiguous).
+void split(size_t total, int t, int n, size_t* begin, size_t* end) {
+  const size_t chunk = (total + n - 1) / n;
+  *begin = chunk * t < total ? chunk * t : total;
+  *end = *begin + chunk < total ? *begin + chunk : total;
+}
+
+struct Task {
+  octet_session* session;
+  const OpState* st;
+};
+
+void run_conv_gemm(void* ctx, int t, int n) {
+  const Task& task = *static_cast<const Task*>(ctx);
+  const OpState& st = *task.st;
+  Conv2DQs8Params p;
+  p.g = st.conv;
+  const size_t pixels = static_cast<size_t>(st.conv.batch) * st.conv.out_h * st.conv.out_w;
+  split(pixels, t, n, &p.pixel_begin, &p.pixel_end);
+  if (p.pixel_begin >= p.pixel_end) return;
+  p.x = static_cast<const int8_t*>(st.in0);
+  p.x_zero_point = st.x_zero_point;
+  p.w = static_cast<const int8_t*>(st.weights);
+  p.bias = static_cast<const int32_t*>(st.bias);
+  p.packed = st.packed;
+  p.rq = st.rq;
+  p.y = static_cast<int8_t*>(st.out);
+  p.scratch = reinterpret_cast<int8_t*>(op_scratch(task.session, st, t));
+  conv2d_qs8(*st.gemm, p);
+}
+
+void run_fc_gemm(void* ctx, int t, int n) {
+  const Task& task = *static_cast<const Task*>(ctx);
+  const OpState& st = *task.st;
+  GemmQs8Params p;
+  p.n = st.n;
+  p.k = st.k;
+  p.a_stride = st.k;
+  p.c_stride = st.n;
+  p.w = static_cast<const int8_t*>(st.weights);
+  p.bias = static_cast<const int32_t*>(st.bias);
+  p.packed = st.packed;
+  p.multiplier = st.rq.multiplier;
+  p.per_channel = st.rq.per_channel;
+  p.zero_point = st.rq.zero_point;
+  p.qmin = st.rq.qmin;
+  p.qmax = st.rq.qmax;
+  const auto* a = static_cast<const int8_t*>(st.in0);
+  auto* c = static_cast<int8_t*>(st.out);
+  if (st.m >= static_cast<size_t>(n)) {
+    size_t row_begin, row_end;
+    split(st.m, t, n, &row_begin, &row_end);
+    if (row_begin >= row_end) return;
+    p.m = row_end - row_begin;
+    p.a = a + row_begin * st.k;
+    p.c = c + row_begin * st.n;
+    p.n_begin = 0;
+    p.n_end = st.n;
+  } else {
+    // Few rows (GEMV): split N in whole nr blocks.
+    const size_t nr = st.gemm->nr ? st.gemm->nr : 1;
+    size_t block_begin, block_end;
+    split((st.n + nr - 1) / nr, t, n, &block_begin, &block_end);
+    if (block_begin >= block_end) return;
+    p.m = st.m;
+    p.a = a;
+    p.c = c;
+    p.n_begin = block_begin * nr;
+    p.n_end = block_end * nr < st.n ? block_end * nr : st.n;
+  }
+  st.gemm->run(p);
+}
+
+void run_dwconv(void* ctx, int t, int n) {
+  const Task& task = *static_cast<const Task*>(ctx);
+  const OpState& st = *task.st;
+  DwConvQs8Params p;
+  p.g = st.conv;
+  size_t begin, end;
+  split(static_cast<size_t>(st.conv.out_h), t, n, &begin, &end);
+  if (begin >= end) return;
+  p.oh_begin = static_cast<int>(begin);
+  p.oh_end = static_cast<int>(end);
+  p.x = static_cast<const int8_t*>(st.in0);
+  p.x_zero_point = st.x_zero_point;
+  p.w = static_cast<const int8_t*>(st.weights);
+  p.bias = static_cast<const int32_t*>(st.bias);
+  p.rq = st.rq;
+  p.y = static_cast<int8_t*>(st.out);
+  p.scratch = op_scratch(task.session, st, t);
+  p.scratch_size = p.scratch ? st.scratch_need : 0;
+  st.dw->run(p);
+}
+
+void run_parallel(octet_session* s, const OpState& st, void (*fn)(void*, int, int)) {
+  Task task{s, &st};
+  if (s->pool)
+    thread_pool_run(s->pool, fn, &task);
+  else
+    fn(&task, 0, 1);
+}
+
+template <class T>
+const T* in0(const OpState& st) {
+  return static_cast<const T*>(st.in0);
+}
+template <class T>
+const T* in1(const OpState& st) {
+  return static_cast<const T*>(st.in1);
+}
+template <class T>
+T* out(const OpState& st) {
+  return static_cast<T*>(st.out);
+}
+
+}  // namespace
+
+void execute_op(octet_session* s, const OpState& st) {
+  switch (st.kind) {
+    case ExecKind::kConvGemm:
+      run_parallel(s, st, run_conv_gemm);
+      break;
+    case ExecKind::kConvRefQs8:
+      ref::conv2d_qs8(st.conv, in0<int8_t>(st), st.x_zero_point,
+                      static_cast<const int8_t*>(st.weights), static_cast<const int32_t*>(st.bias),
+                      st.rq, out<int8_t>(st));
+      break;
+    case ExecKind::kConvF32:
+      ref::conv2d_f32(st.conv, in0<float>(st), static_cast<const float*>(st.weights),
+                      static_cast<const float*>(st.bias), st.act_min, st.act_max, out<float>(st));
+      break;
+    case ExecKind::kDwKernel:
+      run_parallel(s, st, run_dwconv);
+      break;
+    case ExecKind::kDwRefQs8:
+      ref::dwconv2d_qs8(st.conv, in0<int8_t>(st), st.x_zero_point,
+                        static_cast<const int8_t*>(st.weights),
+                        static_cast<const int32_t*>(st.bias), st.rq, out<int8_t>(st));
+      break;
+    case ExecKind::kDwF32:
+      ref::dwconv2d_f32(st.conv, in0<float>(st), static_cast<const float*>(st.weights),
+                        static_cast<const float*>(st.bias), st.act_min, st.act_max, out<float>(st));
+      break;
+    case ExecKind::kFcGemm:
+      run_parallel(s, st, run_fc_gemm);
+      break;
+    case ExecKind::kFcRefQs8:
+      ref::fully_connected_qs8(st.m, st.n, st.k, in0<int8_t>(st),
+                               static_cast<const int8_t*>(st.weights),
+                               static_cast<const int32_t*>(st.bias), st.rq, out<int8_t>(st));
+      break;
+    case ExecKind::kFcF32:
+      ref::fully_connected_f32(st.m, st.n, st.k, in0<float>(st),
+                               static_cast<const float*>(st.weights),
+                               static_cast<const float*>(st.bias), st.act_min, st.act_max,
+                               out<float>(st));
+      break;
+    case ExecKind::kAddQs8:
+      ref::add_qs8(st.bc, in0<int8_t>(st), st.qa, in1<int8_t>(st), st.qb, st.qy, st.qmin, st.qmax,
+                   out<int8_t>(st));
+      break;
+    case ExecKind::kSubQs8:
+      ref::sub_qs8(st.bc, in0<int8_t>(st), st.qa, in1<int8_t>(st), st.qb, st.qy, st.qmin, st.qmax,
+                   out<int8_t>(st));
+      break;
+    case ExecKind::kMulQs8:
+      ref::mul_qs8(st.bc, in0<int8_t>(st), st.qa, in1<int8_t>(st), st.qb, st.qy, st.qmin, st.qmax,
+                   out<int8_t>(st));
+      break;
+    case ExecKind::kBinaryF32:
+      ref::binary_f32(st.binary, st.bc, in0<float>(st), in1<float>(st), st.act_min, st.act_max,
+                      out<float>(st));
+      break;
+    case ExecKind::kAvgPoolQs8:
+      ref::avgpool_qs8(st.pool, in0<int8_t>(st), st.qa, st.qy, st.qmin, st.qmax, out<int8_t>(st));
+      break;
+    case ExecKind::kMaxPoolQs8:
+      ref::maxpool_qs8(st.pool, in0<int8_t>(st), st.qa, st.qy, st.qmin, st.qmax, out<int8_t>(st));
+      break;
+    case ExecKind::kAvgPoolF32:
+      ref::avgpool_f32(st.pool, in0<float>(st), st.act_min, st.act_max, out<float>(st));
+      break;
+    case ExecKind::kMaxPoolF32:
+      ref::maxpool_f32(st.pool, in0<float>(st), st.act_min, st.act_max, out<float>(st));
+      break;
+    case ExecKind::kMeanQs8:
+      ref::mean_qs8(st.shape, st.rank, st.reduce, in0<int8_t>(st), st.qa, st.qy, st.qmin, st.qmax,
+                    out<int8_t>(st));
+      break;
+    case ExecKind::kMeanF32:
+      ref::mean_f32(st.shape, st.rank, st.reduce, in0<float>(st), out<float>(st));
+      break;
+    case ExecKind::kConcat:
+      ref::concat(st.num_parts, st.parts, st.part_sizes, st.outer, st.inner, st.elem_size, st.out);
+      break;
+    case ExecKind::kConcatQs8:
+      ref::concat_qs8(st.num_parts, reinterpret_cast<const int8_t* const*>(st.parts), st.part_q,
+                      st.part_sizes, st.outer, st.inner, st.qy, out<int8_t>(st));
+      break;
+    case ExecKind::kCopy:
+      if (st.out != st.in0) memmove(st.out, st.in0, st.count);
+      break;
+    case ExecKind::kPad:
+      ref::pad(st.shape, st.rank, st.p0, st.p1, st.elem_size, st.in0, st.pad_value, st.out);
+      break;
+    case ExecKind::kSoftmaxF32:
+      ref::softmax_f32(static_cast<size_t>(st.outer), static_cast<size_t>(st.inner), st.beta,
+                       in0<float>(st), out<float>(st));
+      break;
+    case ExecKind::kSoftmaxQs8:
+      ref::softmax_qs8(static_cast<size_t>(st.outer), static_cast<size_t>(st.inner),
+                       in0<int8_t>(st), static_cast<const float*>(st.weights), st.qy,
+                       out<int8_t>(st));
+      break;
+    case ExecKind::kUnaryF32:
+      ref::unary_f32(st.unary, st.count, in0<float>(st), out<float>(st));
+      break;
+    case ExecKind::kLut:
+      ref::lut_s8(st.count, in0<int8_t>(st), static_cast<const int8_t*>(st.weights),
+                  out<int8_t>(st));
+      break;
+    case ExecKind::kQuantizeF32S8:
+      ref::quantize_f32_s8(st.count, in0<float>(st), st.qy, out<int8_t>(st));
+      break;
+    case ExecKind::kQuantizeF32U8:
+      ref::quantize_f32_u8(st.count, in0<float>(st), st.qy, out<uint8_t>(st));
+      break;
+    case ExecKind::kRequantizeS8S8:
+      ref::requantize_s8_s8(st.count, in0<int8_t>(st), st.qa, st.qy, out<int8_t>(st));
+      break;
+    case ExecKind::kRequantizeU8S8:
+      ref::requantize_u8_s8(st.count, in0<uint8_t>(st), st.qa, st.qy, out<int8_t>(st));
+      break;
+    case ExecKind::kRequantizeS8U8:
+      ref::requantize_s8_u8(st.count, in0<int8_t>(st), st.qa, st.qy, out<uint8_t>(st));
+      break;
+    case ExecKind::kDequantizeS8:
+      ref::dequantize_s8_f32(st.count, in0<int8_t>(st), st.qa, out<float>(st));
+      break;
+    case ExecKind::kDequantizeU8:
+      ref::dequantize_u8_f32(st.count, in0<uint8_t>(st), st.qa, out<float>(st));
+      break;
+    case ExecKind::kTranspose:
+      ref::transpose(st.shape, st.rank, st.p0, st.elem_size, st.in0, st.out);
+      break;
+    case ExecKind::kSlice:
+      ref::slice(st.shape, st.rank, st.p0, st.p1, st.elem_size, st.in0, st.out);
+      break;
+    case ExecKind::kBatchMatMulF32:
+      ref::batch_matmul_f32(st.batch, st.m, st.n, st.k, in0<float>(st), st.a_batch_stride,
+                            in1<float>(st), st.b_batch_stride, out<float>(st));
+      break;
+  }
+}
+
+}  // namespace octet::rt

@@ -1,1 +1,32 @@
 # x86 kernel paths (AVX2, AVX-VNNI, AVX512-VNNI). Owned by the x86 kernels work.
+# Included from kernels/CMakeLists.txt on x86-64. Every ISA lives in its own files with
+# per-file -m flags (function target attributes are unreliable with GCC 12 / clang 14);
+# the registries (gemm.cc, dwconv.cc, isa.cc) see OCTET_HAVE_*, and isa_available()
+# checks the running CPU before any of these kernels is called.
+set(_octet_x86_dir ${CMAKE_CURRENT_LIST_DIR})
+
+set(OCTET_X86_AVX2_FLAGS -mavx2 -mfma -mf16c)
+set(OCTET_X86_AVXVNNI_FLAGS -mavx2 -mfma -mf16c -mavxvnni)
+set(OCTET_X86_AVX512VNNI_FLAGS -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512dq
+    -mavx512vnni -Wno-maybe-uninitialized)  # GCC 12: false positives inside avx512fintrin.h
+
+set(_octet_x86_avx2_sources
+  ${_octet_x86_dir}/gemm/gemm_avx2.cc
+  ${_octet_x86_dir}/dwconv/dwconv_avx2.cc)
+set(_octet_x86_avxvnni_sources
+  ${_octet_x86_dir}/gemm/gemm_avxvnni.cc
+  ${_octet_x86_dir}/dwconv/dwconv_avxvnni.cc)
+set(_octet_x86_avx512vnni_sources
+  ${_octet_x86_dir}/gemm/gemm_avx512vnni.cc
+  ${_octet_x86_dir}/dwconv/dwconv_avx512vnni.cc)
+
+target_sources(octet_kernels PRIVATE
+  ${_octet_x86_avx2_sources} ${_octet_x86_avxvnni_sources} ${_octet_x86_avx512vnni_sources})
+set_source_files_properties(${_octet_x86_avx2_sources} PROPERTIES
+  COMPILE_OPTIONS "${OCTET_X86_AVX2_FLAGS}")
+set_source_files_properties(${_octet_x86_avxvnni_sources} PROPERTIES
+  COMPILE_OPTIONS "${OCTET_X86_AVXVNNI_FLAGS}")
+set_source_files_properties(${_octet_x86_avx512vnni_sources} PROPERTIES
+  COMPILE_OPTIONS "${OCTET_X86_AVX512VNNI_FLAGS}")
+target_compile_definitions(octet_kernels PUBLIC
+  OCTET_HAVE_AVX2 OCTET_HAVE_AVXVNNI OCTET_HAVE_AVX512VNNI)

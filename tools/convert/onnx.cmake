@@ -1,5 +1,8 @@
 # ONNX float importer (host-only). Debian's libonnx-dev: find_package(ONNX) gives the
 # onnx_proto target (ONNX_ML / ONNX_NAMESPACE definitions come with it); it links protobuf.
+if(TARGET octet_onnx_importer)  # included twice
+  return()
+endif()
 find_package(Protobuf QUIET)
 find_package(ONNX QUIET CONFIG)
 if(NOT Protobuf_FOUND OR NOT ONNX_FOUND OR NOT TARGET onnx_proto)

@@ -1,0 +1,70 @@
+// Float ir::Graph + calibration statistics -> int8 ir::Graph following docs/ARCHITECTURE.md:
+// per-channel (or per-tensor) symmetric int8 weights, folded int32 biases, fp32 multipliers,
+// q_min/q_max from fused activations, Lut ops for activations, Softmax tables, Quantize at
+// float->int8 boundaries and Dequantize at int8->float ones (float graph I/O unless int8_io).
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tools/convert/calibration.h"
+#include "tools/ir/graph.h"
+
+namespace octet::convert {
+
+struct QuantizeOptions {
+  CalibrationMethod method = CalibrationMethod::kPercentile;
+  float percentile = 99.99f;
+  bool per_channel = true;
+  // Ops kept in float: glob patterns (* and ?) matched against the op name, its first output
+  // tensor's name and its type name (e.g. "Softmax", "*classifier*").
+  std::vector<std::string> keep_float_patterns;
+  std::vector<std::string> keep_float_ops;  // exact op names (automatic mode fills these)
+  bool int8_io = false;                     // graph inputs/outputs int8 instead of float
+};
+
+struct KeptFloat {
+  std::string op, type, reason;
+};
+
+struct QuantizeInfo {
+  std::vector<KeptFloat> kept_float;
+  int quantized_ops = 0;
+  // Float-graph tensor name -> name of the tensor holding it in the int8 graph (int8 tensor, or
+  // the float tensor for ops kept in float).
+  std::map<std::string, std::string> tensor_in_quantized;
+  // Chosen activation ranges by float tensor name.
+  std::map<std::string, std::pair<float, float>> ranges;
+  // Weight absmax ranges by op name.
+  std::map<std::string, std::pair<float, float>> weight_ranges;
+};
+
+bool glob_match(const std::string& pattern, const std::string& text);
+
+bool quantize_graph(const ir::Graph& float_graph, const CalibrationResult& calibration,
+                    const QuantizeOptions& options, ir::Graph* out, QuantizeInfo* info,
+                    std::string* error);
+
+// Per-layer accuracy of the int8 graph against the float graph on the same samples.
+struct LayerError {
+  std::string op, type, tensor;
+  bool kept_float = false;
+  double signal = 0.0, noise = 0.0;
+  double sqnr_db() const;
+};
+struct Comparison {
+  std::vector<LayerError> layers;  // float-graph op order
+  LayerError output;               // graph output 0
+};
+bool compare_graphs(const ir::Graph& float_graph, const ir::Graph& quantized_graph,
+                    const QuantizeInfo& info, const std::vector<Sample>& samples, bool progress,
+                    Comparison* comparison, std::string* error);
+
+// Repeatedly quantizes, measures, and keeps in float the op whose own SQNR loss (output SQNR
+// below its inputs' SQNR) is largest, until the graph output's SQNR reaches target_db or
+// max_ops ops are kept. Returns the final graph in *out / *info.
+bool auto_keep_float(const ir::Graph& float_graph, const CalibrationResult& calibration,
+                     QuantizeOptions options, const std::vector<Sample>& samples, double target_db,
+                     int max_ops, ir::Graph* out, QuantizeInfo* info, std::string* error);
+
+}  // namespace octet::convert

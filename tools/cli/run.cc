@@ -100,6 +100,12 @@ int parse_args(int argc, char** argv, Options* options) {
       std::fputs(kUsage, stdout);
       return 0;
     } else if (arg.rfind("--", 0) == 0 && arg != "--") {
+      static const char* const kFlagsWithValue[] = {"--input",  "--repeat", "--threads",
+                                                    "--isa",    "--top-k",  "--labels",
+                                                    "--output", "--mean",   "--std"};
+      if (std::find(std::begin(kFlagsWithValue), std::end(kFlagsWithValue), arg) ==
+          std::end(kFlagsWithValue))
+        return usage_error("unknown option " + arg);
       if (!value_of(&i, arg.c_str(), &value)) return usage_error(arg + " needs a value");
       if (arg == "--input") {
         options->inputs.push_back(value);

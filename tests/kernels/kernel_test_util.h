@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -82,6 +83,13 @@ inline AlignedBuffer aligned_buffer(size_t bytes, uint8_t fill) {
   std::fill(p, p + rounded, fill);
   return AlignedBuffer(p);
 }
+
+// gtest value printer (found by ADL for octet::Isa parameters).
+}  // namespace octet::test
+namespace octet {
+inline void PrintTo(Isa isa, std::ostream* os) { *os << isa_name(isa); }
+}  // namespace octet
+namespace octet::test {
 
 // Test-name suffix for an ISA parameter.
 struct IsaName {

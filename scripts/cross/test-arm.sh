@@ -9,7 +9,8 @@
 #   usage: test-arm.sh [work dir]        (default: <repo>/build/arm)
 # Environment: OCTET_ARM_ARCHES="aarch64 armhf", OCTET_ARM_AARCH64_CPUS, OCTET_ARM_ARMHF_CPUS,
 #   OCTET_SHARED_DIR (real models; tests skip without it), OCTET_JOBS (build jobs per arch, 1),
-#   OCTET_ARM_TARGETS (build only these targets, e.g. "octet_kernel_tests"; default: all).
+#   OCTET_ARM_TARGETS (build only these targets, e.g. "octet_kernel_tests"; default: all),
+#   OCTET_ARM_ANDROID=0 (skip the clang Android smoke compile of the kernels).
 # qemu timings mean nothing: never benchmark under qemu.
 set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -88,8 +89,22 @@ for tool in qemu-aarch64 qemu-arm aarch64-linux-gnu-g++ arm-linux-gnueabihf-g++ 
   command -v "$tool" >/dev/null || { echo "test-arm: $tool missing (scripts/install-deps.sh)"; exit 1; }
 done
 
+# Android: no NDK here; a clang smoke compile of the kernels for aarch64-linux-android.
+run_android() {
+  local dir="$work/android"
+  mkdir -p "$dir"
+  if bash "$src/scripts/cross/android-smoke.sh" "$dir/obj" >"$dir/smoke.log" 2>&1; then
+    echo "android clang-smoke ok $(tail -1 "$dir/smoke.log" | cut -d' ' -f2-5)" >"$dir/results"
+  else
+    echo "android clang-smoke FAILED (see $dir/smoke.log)" >"$dir/results"
+    return 1
+  fi
+}
+[ "${OCTET_ARM_ANDROID:-1}" = 1 ] && arches="$arches android"
+
 pids=()
 for arch in $arches; do
+  [ "$arch" = android ] && { run_android & pids+=($!); continue; }
   run_arch "$arch" &
   pids+=($!)
 done

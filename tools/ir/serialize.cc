@@ -110,6 +110,55 @@ void gemm_dims(const Op& op, const Tensor& weights, size_t* n, size_t* k) {
   *k = *n ? count / *n : 0;
 }
 
+// Output size implied by one spatial axis of a conv (floor division, as every framework does).
+int64_t conv_output_size(int64_t in, int64_t pad_before, int64_t pad_after, int64_t kernel,
+                         int64_t stride, int64_t dilation) {
+  const int64_t span = dilation * (kernel - 1) + 1;
+  return (in + pad_before + pad_after - span) / stride + 1;
+}
+
+// Conv2D / DepthwiseConv2D shapes agree with the options (the runtime trusts none of this
+// either, but catching it here names the op in the converter's error).
+bool validate_conv_shapes(const Graph& g, int index, std::string* error) {
+  const Op& op = g.ops[index];
+  const std::string label = op_label(g, index);
+  const Tensor& x = g.tensors[op.inputs[0]];
+  const Tensor& w = g.tensors[op.inputs[1]];
+  const Tensor& y = g.tensors[op.outputs[0]];
+  const fb::Conv2DOptionsT* o = op.options.AsConv2DOptions();
+  if (o->stride_h < 1 || o->stride_w < 1 || o->dilation_h < 1 || o->dilation_w < 1 ||
+      o->pad_top < 0 || o->pad_left < 0 || o->pad_bottom < 0 || o->pad_right < 0)
+    return fail(error, label + ": strides and dilations must be >= 1, paddings >= 0");
+  const size_t r = w.shape.size();
+  const int kernel_h = w.shape[r - 3], kernel_w = w.shape[r - 2];
+  const int64_t out_h = conv_output_size(x.shape[1], o->pad_top, o->pad_bottom, kernel_h,
+                                         o->stride_h, o->dilation_h);
+  const int64_t out_w = conv_output_size(x.shape[2], o->pad_left, o->pad_right, kernel_w,
+                                         o->stride_w, o->dilation_w);
+  if (y.shape[0] != x.shape[0] || y.shape[1] != out_h || y.shape[2] != out_w)
+    return fail(error, label + ": output shape " + shape_string(y.shape) + " does not follow from input " +
+                           shape_string(x.shape) + ", kernel " + std::to_string(kernel_h) + "x" +
+                           std::to_string(kernel_w) + " and the options (expected [" +
+                           std::to_string(x.shape[0]) + "," + std::to_string(out_h) + "," +
+                           std::to_string(out_w) + ",...])");
+  if (op.type == OpType::Conv2D) {
+    const int groups = o->groups;
+    if (groups < 1 || x.shape[3] % groups != 0 || w.shape[3] * groups != x.shape[3] ||
+        w.shape[0] != y.shape[3] || y.shape[3] % groups != 0)
+      return fail(error, label + ": channels do not agree: input " + shape_string(x.shape) +
+                             ", weights " + shape_string(w.shape) + ", output " +
+                             shape_string(y.shape) + ", groups " + std::to_string(groups));
+  } else {
+    if (o->depth_multiplier < 1 || y.shape[3] != x.shape[3] * o->depth_multiplier ||
+        w.shape[r - 1] != y.shape[3] || (r == 4 && w.shape[0] != 1))
+      return fail(error, label + ": channels do not agree: input " + shape_string(x.shape) +
+                             ", weights " + shape_string(w.shape) + ", output " +
+                             shape_string(y.shape) + ", depth multiplier " +
+                             std::to_string(o->depth_multiplier));
+  }
+  return true;
+}
+
 bool validate_gemm_like(const Graph& g, int index, std::string* error) {
   const Op& op = g.ops[index];
   const std::string label = op_label(g, index);
@@ -126,6 +175,7 @@ bool validate_gemm_like(const Graph& g, int index, std::string* error) {
     if (op.type == OpType::Conv2D ? w_rank != 4 : (w_rank != 3 && w_rank != 4))
       return fail(error, label + ": weights shape " + shape_string(w.shape) + " has the wrong rank");
   }
+  if (op.type != OpType::FullyConnected && !validate_conv_shapes(g, index, error)) return false;
   if (!is_int8_op(g, op)) return true;
   if (!w.is_constant || w.dtype != DType::Int8)
     return fail(error, label + ": int8 op needs constant int8 weights");

@@ -19,10 +19,10 @@
 namespace octet {
 namespace {
 
-constexpr const char* kIsaNames[kIsaCount] = {"scalar",  "avx2",    "avxvnni", "avx512vnni",
-                                              "neon",    "dotprod", "i8mm"};
-constexpr const char* kPackFamilyNames[kPackFamilyCount] = {
-    "rowmajor", "x86-avx2", "x86-vnni", "arm-neon", "arm-dotprod", "arm-i8mm"};
+constexpr const char* kIsaNames[kIsaCount] = {"scalar", "avx2",    "avxvnni", "avx512vnni",
+                                              "neon",   "dotprod", "i8mm"};
+constexpr const char* kPackFamilyNames[kPackFamilyCount] = {"rowmajor", "x86-avx2",    "x86-vnni",
+                                                            "arm-neon", "arm-dotprod", "arm-i8mm"};
 
 // ASCII case-insensitive equality; '_' matches '-' so "x86_vnni" parses too.
 bool name_equals(const char* a, const char* b) {
@@ -63,8 +63,8 @@ X86Features detect_x86() {
   const bool fma = (ecx >> 12) & 1;
   if (!osxsave || !avx) return f;
   const uint64_t xcr0 = read_xcr0();
-  const bool ymm_state = (xcr0 & 0x6) == 0x6;            // SSE + AVX state
-  const bool zmm_state = (xcr0 & 0xE6) == 0xE6;          // + opmask, ZMM_Hi256, Hi16_ZMM
+  const bool ymm_state = (xcr0 & 0x6) == 0x6;    // SSE + AVX state
+  const bool zmm_state = (xcr0 & 0xE6) == 0xE6;  // + opmask, ZMM_Hi256, Hi16_ZMM
   __cpuid_count(7, 0, eax, ebx, ecx, edx);
   const unsigned leaf7_max_subleaf = eax;
   const bool avx2 = (ebx >> 5) & 1;

@@ -28,7 +28,8 @@ void dwconv_qs8_scalar_run(const DwConvQs8Params& p) {
             const bool row_inside = ih >= 0 && ih < g.in_h;
             for (int kw = 0; kw < g.kernel_w; ++kw) {
               const int iw = ow * g.stride_w - g.pad_left + kw * g.dilation_w;
-              const int8_t* w_tap = p.w + (static_cast<size_t>(kh) * g.kernel_w + kw) * g.out_c + c0;
+              const int8_t* w_tap =
+                  p.w + (static_cast<size_t>(kh) * g.kernel_w + kw) * g.out_c + c0;
               if (row_inside && iw >= 0 && iw < g.in_w) {
                 const int8_t* x_pixel =
                     p.x + ((static_cast<size_t>(b) * g.in_h + ih) * g.in_w + iw) * g.in_c;

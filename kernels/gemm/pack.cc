@@ -1,6 +1,7 @@
 // Family dispatch for weight packing (portable: the converter packs any family on any host).
-#include "kernels/gemm/gemm.h"
 #include "kernels/gemm/pack.h"
+
+#include "kernels/gemm/gemm.h"
 
 namespace octet {
 

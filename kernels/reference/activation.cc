@@ -17,7 +17,8 @@ void build_lut_s8(float (*f)(float), QParams qx, QParams qy, int32_t qmin, int32
                   int8_t* table) {
   for (int32_t q = -128; q <= 127; ++q) {
     const float x = static_cast<float>(q - qx.zero_point) * qx.scale;
-    table[q + 128] = static_cast<int8_t>(quantize_float(f(x) / qy.scale, qy.zero_point, qmin, qmax));
+    table[q + 128] =
+        static_cast<int8_t>(quantize_float(f(x) / qy.scale, qy.zero_point, qmin, qmax));
   }
 }
 
@@ -73,7 +74,8 @@ void softmax_qs8(size_t outer, size_t depth, const int8_t* x, const float* exp_t
     for (size_t i = 0; i < depth; ++i) sum += exp_table[max_value - x_row[i]];
     for (size_t i = 0; i < depth; ++i) {
       const float probability = exp_table[max_value - x_row[i]] / sum;
-      y_row[i] = static_cast<int8_t>(quantize_float(probability / qy.scale, qy.zero_point, -128, 127));
+      y_row[i] =
+          static_cast<int8_t>(quantize_float(probability / qy.scale, qy.zero_point, -128, 127));
     }
   }
 }

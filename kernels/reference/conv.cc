@@ -55,8 +55,8 @@ void conv2d_qs8(const ConvGeometry& g, const int8_t* x, int32_t x_zero_point, co
               }
             }
           }
-          y_pixel[oc] = static_cast<int8_t>(requantize(acc, channel_multiplier(rq, oc),
-                                                       rq.zero_point, rq.qmin, rq.qmax));
+          y_pixel[oc] = static_cast<int8_t>(
+              requantize(acc, channel_multiplier(rq, oc), rq.zero_point, rq.qmin, rq.qmax));
         }
       }
     }
@@ -115,8 +115,8 @@ void dwconv2d_qs8(const ConvGeometry& g, const int8_t* x, int32_t x_zero_point, 
               acc += xv * wv;
             }
           }
-          y_pixel[oc] = static_cast<int8_t>(requantize(acc, channel_multiplier(rq, oc),
-                                                       rq.zero_point, rq.qmin, rq.qmax));
+          y_pixel[oc] = static_cast<int8_t>(
+              requantize(acc, channel_multiplier(rq, oc), rq.zero_point, rq.qmin, rq.qmax));
         }
       }
     }
@@ -157,8 +157,8 @@ void fully_connected_qs8(size_t m, size_t n, size_t k, const int8_t* x, const in
       for (size_t kk = 0; kk < k; ++kk) {
         acc += static_cast<int32_t>(x[i * k + kk]) * static_cast<int32_t>(w[j * k + kk]);
       }
-      y[i * n + j] = static_cast<int8_t>(requantize(acc, channel_multiplier(rq, static_cast<int>(j)),
-                                                    rq.zero_point, rq.qmin, rq.qmax));
+      y[i * n + j] = static_cast<int8_t>(requantize(
+          acc, channel_multiplier(rq, static_cast<int>(j)), rq.zero_point, rq.qmin, rq.qmax));
     }
   }
 }

@@ -185,13 +185,11 @@ void mean_qs8(const int32_t* shape, int rank, const bool* reduce, const int8_t* 
     if (reduce[d]) count *= shape[d];
   }
   const int64_t zeros[kMaxRank] = {};
-  const float multiplier =
-      count > 0 ? qx.scale / (qy.scale * static_cast<float>(count)) : 0.0f;
+  const float multiplier = count > 0 ? qx.scale / (qy.scale * static_cast<float>(count)) : 0.0f;
   for_each_index(out_shape, rank, keep, zeros, [&](const int64_t* out_index) {
     int64_t sum = 0;
-    for_each_index(shape, rank, reduce, out_index, [&](const int64_t* in_index) {
-      sum += x[flat_offset(shape, rank, in_index)];
-    });
+    for_each_index(shape, rank, reduce, out_index,
+                   [&](const int64_t* in_index) { sum += x[flat_offset(shape, rank, in_index)]; });
     const float value = static_cast<float>(sum - count * qx.zero_point) * multiplier;
     y[flat_offset(out_shape, rank, out_index)] =
         static_cast<int8_t>(quantize_float(value, qy.zero_point, qmin, qmax));
@@ -212,8 +210,7 @@ void mean_f32(const int32_t* shape, int rank, const bool* reduce, const float* x
     float sum = 0.0f;
     for_each_index(shape, rank, reduce, out_index,
                    [&](const int64_t* in_index) { sum += x[flat_offset(shape, rank, in_index)]; });
-    y[flat_offset(out_shape, rank, out_index)] =
-        count > 0 ? sum / static_cast<float>(count) : 0.0f;
+    y[flat_offset(out_shape, rank, out_index)] = count > 0 ? sum / static_cast<float>(count) : 0.0f;
   });
 }
 

@@ -1,11 +1,12 @@
 // ISA / pack-family vocabulary: names round-trip, OCTET_ISA values parse, detection is
 // consistent with the build.
+#include "kernels/common/isa.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <string>
 
-#include "kernels/common/isa.h"
 #include "kernels/gemm/gemm.h"
 
 namespace octet {
@@ -25,9 +26,8 @@ TEST(IsaTest, ParsesEveryOctetIsaValue) {
   const struct {
     const char* name;
     Isa isa;
-  } kForced[] = {{"scalar", Isa::kScalar},   {"avx2", Isa::kAvx2},
-                 {"avx512vnni", Isa::kAvx512Vnni}, {"avxvnni", Isa::kAvxVnni},
-                 {"neon", Isa::kNeon},       {"dotprod", Isa::kDotprod},
+  } kForced[] = {{"scalar", Isa::kScalar},   {"avx2", Isa::kAvx2}, {"avx512vnni", Isa::kAvx512Vnni},
+                 {"avxvnni", Isa::kAvxVnni}, {"neon", Isa::kNeon}, {"dotprod", Isa::kDotprod},
                  {"i8mm", Isa::kI8mm},       {"AVX2", Isa::kAvx2}};
   for (const auto& forced : kForced) {
     Isa parsed = Isa::kScalar;

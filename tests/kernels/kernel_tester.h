@@ -78,26 +78,68 @@ inline void expect_spread(const std::vector<int8_t>& want, size_t min_distinct) 
 
 class GemmTester {
  public:
-  GemmTester& m(size_t v) { m_ = v; return *this; }
-  GemmTester& n(size_t v) { n_ = v; return *this; }
-  GemmTester& k(size_t v) { k_ = v; return *this; }
+  GemmTester& m(size_t v) {
+    m_ = v;
+    return *this;
+  }
+  GemmTester& n(size_t v) {
+    n_ = v;
+    return *this;
+  }
+  GemmTester& k(size_t v) {
+    k_ = v;
+    return *this;
+  }
   // Extra bytes between rows of A / C (0 = dense).
-  GemmTester& a_stride_pad(size_t v) { a_pad_ = v; return *this; }
-  GemmTester& c_stride_pad(size_t v) { c_pad_ = v; return *this; }
-  GemmTester& per_channel(bool v) { per_channel_ = v; return *this; }
-  GemmTester& zero_point(int32_t v) { zero_point_ = v; return *this; }
-  GemmTester& qmin(int32_t v) { qmin_ = v; return *this; }
-  GemmTester& qmax(int32_t v) { qmax_ = v; return *this; }
+  GemmTester& a_stride_pad(size_t v) {
+    a_pad_ = v;
+    return *this;
+  }
+  GemmTester& c_stride_pad(size_t v) {
+    c_pad_ = v;
+    return *this;
+  }
+  GemmTester& per_channel(bool v) {
+    per_channel_ = v;
+    return *this;
+  }
+  GemmTester& zero_point(int32_t v) {
+    zero_point_ = v;
+    return *this;
+  }
+  GemmTester& qmin(int32_t v) {
+    qmin_ = v;
+    return *this;
+  }
+  GemmTester& qmax(int32_t v) {
+    qmax_ = v;
+    return *this;
+  }
   // > 1 scales multipliers up so that many outputs saturate.
-  GemmTester& saturation(float v) { saturation_ = v; return *this; }
+  GemmTester& saturation(float v) {
+    saturation_ = v;
+    return *this;
+  }
   // Small operands and multiplier 0.5: half of all results are exact .5 ties, and any
   // accumulator that is off by one changes the output byte.
-  GemmTester& ties(bool v) { ties_ = v; return *this; }
+  GemmTester& ties(bool v) {
+    ties_ = v;
+    return *this;
+  }
   // Extreme operands: A all -128 and W all +-127 (largest |accumulator|).
-  GemmTester& extreme_values(bool v) { extreme_ = v; return *this; }
+  GemmTester& extreme_values(bool v) {
+    extreme_ = v;
+    return *this;
+  }
   // Run the columns as this many consecutive N ranges (boundaries multiples of nr).
-  GemmTester& n_splits(int v) { n_splits_ = v; return *this; }
-  GemmTester& seed(uint32_t v) { seed_ = v; return *this; }
+  GemmTester& n_splits(int v) {
+    n_splits_ = v;
+    return *this;
+  }
+  GemmTester& seed(uint32_t v) {
+    seed_ = v;
+    return *this;
+  }
 
   void test(Isa isa) const {
     const GemmQs8Kernel* kernel = gemm_qs8_kernel(isa);
@@ -270,12 +312,27 @@ inline QuantOperands make_operands(Rng& rng, const ref::ConvGeometry& g, size_t 
 class ConvTester {
  public:
   explicit ConvTester(const ref::ConvGeometry& g) : g_(g) {}
-  ConvTester& x_zero_point(int32_t v) { x_zero_point_ = v; return *this; }
-  ConvTester& y_zero_point(int32_t v) { y_zero_point_ = v; return *this; }
-  ConvTester& per_channel(bool v) { per_channel_ = v; return *this; }
+  ConvTester& x_zero_point(int32_t v) {
+    x_zero_point_ = v;
+    return *this;
+  }
+  ConvTester& y_zero_point(int32_t v) {
+    y_zero_point_ = v;
+    return *this;
+  }
+  ConvTester& per_channel(bool v) {
+    per_channel_ = v;
+    return *this;
+  }
   // Run the output pixels as this many consecutive ranges (as threads would).
-  ConvTester& pixel_splits(int v) { pixel_splits_ = v; return *this; }
-  ConvTester& seed(uint32_t v) { seed_ = v; return *this; }
+  ConvTester& pixel_splits(int v) {
+    pixel_splits_ = v;
+    return *this;
+  }
+  ConvTester& seed(uint32_t v) {
+    seed_ = v;
+    return *this;
+  }
 
   void test(Isa isa) const {
     const GemmQs8Kernel* kernel = gemm_qs8_kernel(isa);
@@ -283,8 +340,8 @@ class ConvTester {
     SCOPED_TRACE(std::string(isa_name(isa)) + " conv2d " + describe());
     Rng rng(seed_);
     const size_t k = static_cast<size_t>(g_.kernel_h) * g_.kernel_w * g_.in_c;
-    QuantOperands o = make_operands(rng, g_, g_.out_c * k, k, x_zero_point_, y_zero_point_,
-                                    per_channel_);
+    QuantOperands o =
+        make_operands(rng, g_, g_.out_c * k, k, x_zero_point_, y_zero_point_, per_channel_);
     const size_t pixels = static_cast<size_t>(g_.batch) * g_.out_h * g_.out_w;
     std::vector<int8_t> want(pixels * g_.out_c);
     ref::conv2d_qs8(g_, o.x.data(), x_zero_point_, o.w.data(), o.bias.data(), o.rq, want.data());
@@ -344,14 +401,35 @@ class ConvTester {
 class DwConvTester {
  public:
   explicit DwConvTester(const ref::ConvGeometry& g) : g_(g) {}
-  DwConvTester& x_zero_point(int32_t v) { x_zero_point_ = v; return *this; }
-  DwConvTester& y_zero_point(int32_t v) { y_zero_point_ = v; return *this; }
-  DwConvTester& per_channel(bool v) { per_channel_ = v; return *this; }
-  DwConvTester& qmin(int32_t v) { qmin_ = v; return *this; }
-  DwConvTester& qmax(int32_t v) { qmax_ = v; return *this; }
+  DwConvTester& x_zero_point(int32_t v) {
+    x_zero_point_ = v;
+    return *this;
+  }
+  DwConvTester& y_zero_point(int32_t v) {
+    y_zero_point_ = v;
+    return *this;
+  }
+  DwConvTester& per_channel(bool v) {
+    per_channel_ = v;
+    return *this;
+  }
+  DwConvTester& qmin(int32_t v) {
+    qmin_ = v;
+    return *this;
+  }
+  DwConvTester& qmax(int32_t v) {
+    qmax_ = v;
+    return *this;
+  }
   // Run the output rows as this many consecutive ranges (as threads would).
-  DwConvTester& row_splits(int v) { row_splits_ = v; return *this; }
-  DwConvTester& seed(uint32_t v) { seed_ = v; return *this; }
+  DwConvTester& row_splits(int v) {
+    row_splits_ = v;
+    return *this;
+  }
+  DwConvTester& seed(uint32_t v) {
+    seed_ = v;
+    return *this;
+  }
 
   // Returns false (nothing run) when `isa` has no depthwise kernel.
   bool test(Isa isa) const {
@@ -368,8 +446,8 @@ class DwConvTester {
                  " zy=" + std::to_string(y_zero_point_));
     Rng rng(seed_);
     const size_t taps = static_cast<size_t>(g_.kernel_h) * g_.kernel_w;
-    QuantOperands o = make_operands(rng, g_, taps * g_.out_c, taps, x_zero_point_, y_zero_point_,
-                                    per_channel_);
+    QuantOperands o =
+        make_operands(rng, g_, taps * g_.out_c, taps, x_zero_point_, y_zero_point_, per_channel_);
     o.rq.qmin = qmin_;
     o.rq.qmax = qmax_;
     const size_t out_size = static_cast<size_t>(g_.batch) * g_.out_h * g_.out_w * g_.out_c;
@@ -411,8 +489,8 @@ class DwConvTester {
       }
       const std::string mismatch =
           first_mismatches(y.data(), want.data(), out_size, g_.out_c, "dwconv");
-      EXPECT_TRUE(mismatch.empty()) << (use_scratch ? "with scratch\n" : "without scratch\n")
-                                    << mismatch;
+      EXPECT_TRUE(mismatch.empty())
+          << (use_scratch ? "with scratch\n" : "without scratch\n") << mismatch;
     }
     return true;
   }
@@ -429,9 +507,9 @@ class DwConvTester {
 inline ref::ConvGeometry dw_geometry(int batch, int in_h, int in_w, int channels, int multiplier,
                                      int kernel_h, int kernel_w, int stride, int dilation,
                                      int pad_top, int pad_left, int pad_bottom, int pad_right) {
-  ref::ConvGeometry g = conv_geometry(batch, in_h, in_w, channels, channels * multiplier, kernel_h,
-                                      kernel_w, stride, stride, dilation, dilation, pad_top,
-                                      pad_left, pad_bottom, pad_right);
+  ref::ConvGeometry g =
+      conv_geometry(batch, in_h, in_w, channels, channels * multiplier, kernel_h, kernel_w, stride,
+                    stride, dilation, dilation, pad_top, pad_left, pad_bottom, pad_right);
   g.depth_multiplier = multiplier;
   return g;
 }

@@ -5,8 +5,8 @@
 
 #include <cstdio>
 
-#include "kernel_tester.h"
 #include "kernel_test_util.h"
+#include "kernel_tester.h"
 
 namespace octet {
 namespace {
@@ -60,11 +60,18 @@ TEST_P(GemmVariantTest, PerTensorMultiplier) {
 TEST_P(GemmVariantTest, OutputZeroPointsAndClampRanges) {
   const struct {
     int32_t zero_point, qmin, qmax;
-  } cases[] = {{-128, -128, 127}, {127, -128, 127}, {0, 0, 127},   {-128, -128, -128},
-               {-5, -5, 40},      {100, -128, 127}, {7, 7, 7},     {-128, -100, 100}};
+  } cases[] = {{-128, -128, 127}, {127, -128, 127}, {0, 0, 127}, {-128, -128, -128},
+               {-5, -5, 40},      {100, -128, 127}, {7, 7, 7},   {-128, -100, 100}};
   uint32_t seed = 200;
   for (const auto& c : cases) {
-    GemmTester().m(6).n(35).k(48).zero_point(c.zero_point).qmin(c.qmin).qmax(c.qmax).seed(seed++)
+    GemmTester()
+        .m(6)
+        .n(35)
+        .k(48)
+        .zero_point(c.zero_point)
+        .qmin(c.qmin)
+        .qmax(c.qmax)
+        .seed(seed++)
         .test(isa());
   }
 }
@@ -106,16 +113,16 @@ TEST_P(Conv2dVariantTest, Shapes) {
   using test::conv_geometry;
   const ref::ConvGeometry geometries[] = {
       // batch, in h/w/c, out c, kernel, stride, dilation, pad top/left/bottom/right
-      conv_geometry(1, 7, 5, 17, 23, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0),    // direct 1x1
-      conv_geometry(2, 6, 6, 8, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0),     // direct, batch 2
-      conv_geometry(1, 9, 9, 5, 7, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0),      // 1x1 stride 2: im2col
-      conv_geometry(1, 8, 8, 3, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),     // 3x3 same
-      conv_geometry(1, 15, 14, 3, 24, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1),   // stride 2, asymmetric
-      conv_geometry(1, 10, 9, 6, 5, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2),     // dilation 2
-      conv_geometry(2, 7, 8, 4, 9, 5, 3, 1, 2, 1, 1, 2, 1, 2, 1),      // rect kernel, batch 2
-      conv_geometry(1, 14, 14, 4, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),    // 196 pixels: 3 tiles
-      conv_geometry(1, 7, 7, 12, 10, 7, 7, 1, 1, 1, 1, 0, 0, 0, 0),    // window = input
-      conv_geometry(1, 2, 3, 1, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),      // kernel > input, 1 ch
+      conv_geometry(1, 7, 5, 17, 23, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0),   // direct 1x1
+      conv_geometry(2, 6, 6, 8, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0),    // direct, batch 2
+      conv_geometry(1, 9, 9, 5, 7, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0),     // 1x1 stride 2: im2col
+      conv_geometry(1, 8, 8, 3, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),    // 3x3 same
+      conv_geometry(1, 15, 14, 3, 24, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1),  // stride 2, asymmetric
+      conv_geometry(1, 10, 9, 6, 5, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2),    // dilation 2
+      conv_geometry(2, 7, 8, 4, 9, 5, 3, 1, 2, 1, 1, 2, 1, 2, 1),     // rect kernel, batch 2
+      conv_geometry(1, 14, 14, 4, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),   // 196 pixels: 3 tiles
+      conv_geometry(1, 7, 7, 12, 10, 7, 7, 1, 1, 1, 1, 0, 0, 0, 0),   // window = input
+      conv_geometry(1, 2, 3, 1, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),     // kernel > input, 1 ch
   };
   uint32_t seed = 300;
   for (const ref::ConvGeometry& g : geometries) {
@@ -129,13 +136,18 @@ TEST_P(Conv2dVariantTest, ZeroPointsPerTensorAndPixelSplits) {
   ConvTester(g).x_zero_point(-128).y_zero_point(127).test(isa());
   ConvTester(g).x_zero_point(127).y_zero_point(-128).per_channel(false).test(isa());
   for (int splits : {2, 3, 7}) {
-    ConvTester(g).x_zero_point(-3).pixel_splits(splits).seed(static_cast<uint32_t>(splits))
+    ConvTester(g)
+        .x_zero_point(-3)
+        .pixel_splits(splits)
+        .seed(static_cast<uint32_t>(splits))
         .test(isa());
   }
   // Splits crossing im2col tile boundaries, and on the direct 1x1 path.
-  ConvTester(test::conv_geometry(1, 16, 16, 3, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1)).pixel_splits(3)
+  ConvTester(test::conv_geometry(1, 16, 16, 3, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1))
+      .pixel_splits(3)
       .test(isa());
-  ConvTester(test::conv_geometry(1, 9, 9, 16, 11, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0)).pixel_splits(4)
+  ConvTester(test::conv_geometry(1, 9, 9, 16, 11, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0))
+      .pixel_splits(4)
       .test(isa());
 }
 
@@ -150,14 +162,14 @@ TEST_P(DwConvVariantTest, Shapes) {
       dw_geometry(1, 9, 10, 17, 1, 3, 3, 2, 1, 0, 0, 1, 1),
       dw_geometry(1, 7, 7, 24, 1, 3, 3, 2, 1, 1, 1, 1, 1),
       dw_geometry(1, 6, 9, 8, 1, 5, 5, 1, 1, 2, 2, 2, 2),
-      dw_geometry(1, 5, 5, 3, 2, 3, 3, 1, 1, 1, 1, 1, 1),     // depth multiplier 2
-      dw_geometry(2, 6, 5, 5, 4, 3, 3, 2, 1, 1, 1, 1, 1),     // multiplier 4, batch 2
-      dw_geometry(1, 11, 10, 9, 1, 3, 3, 1, 2, 2, 2, 2, 2),   // dilation 2
-      dw_geometry(1, 5, 6, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1),     // one channel
-      dw_geometry(1, 6, 4, 100, 1, 3, 3, 1, 1, 1, 1, 1, 1),   // odd channel count
-      dw_geometry(1, 2, 1, 70, 1, 3, 3, 1, 1, 1, 1, 1, 1),    // kernel larger than input
-      dw_geometry(1, 4, 7, 67, 1, 1, 1, 1, 1, 0, 0, 0, 0),    // 1x1 taps
-      dw_geometry(1, 7, 8, 48, 1, 7, 7, 1, 1, 3, 3, 3, 3),    // 7x7
+      dw_geometry(1, 5, 5, 3, 2, 3, 3, 1, 1, 1, 1, 1, 1),    // depth multiplier 2
+      dw_geometry(2, 6, 5, 5, 4, 3, 3, 2, 1, 1, 1, 1, 1),    // multiplier 4, batch 2
+      dw_geometry(1, 11, 10, 9, 1, 3, 3, 1, 2, 2, 2, 2, 2),  // dilation 2
+      dw_geometry(1, 5, 6, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1),    // one channel
+      dw_geometry(1, 6, 4, 100, 1, 3, 3, 1, 1, 1, 1, 1, 1),  // odd channel count
+      dw_geometry(1, 2, 1, 70, 1, 3, 3, 1, 1, 1, 1, 1, 1),   // kernel larger than input
+      dw_geometry(1, 4, 7, 67, 1, 1, 1, 1, 1, 0, 0, 0, 0),   // 1x1 taps
+      dw_geometry(1, 7, 8, 48, 1, 7, 7, 1, 1, 3, 3, 3, 3),   // 7x7
   };
   uint32_t seed = 400;
   for (const ref::ConvGeometry& g : geometries) {
@@ -176,10 +188,14 @@ TEST_P(DwConvVariantTest, ZeroPointsClampsAndRowSplits) {
   DwConvTester(g).x_zero_point(127).y_zero_point(-128).per_channel(false).test(isa());
   DwConvTester(g).y_zero_point(-20).qmin(-20).qmax(90).test(isa());  // fused ReLU-like range
   for (int splits : {2, 3, 9}) {
-    DwConvTester(g).x_zero_point(5).row_splits(splits).seed(static_cast<uint32_t>(splits))
+    DwConvTester(g)
+        .x_zero_point(5)
+        .row_splits(splits)
+        .seed(static_cast<uint32_t>(splits))
         .test(isa());
   }
-  DwConvTester(test::dw_geometry(1, 15, 15, 19, 1, 3, 3, 2, 1, 0, 0, 1, 1)).row_splits(4)
+  DwConvTester(test::dw_geometry(1, 15, 15, 19, 1, 3, 3, 2, 1, 0, 0, 1, 1))
+      .row_splits(4)
       .test(isa());
 }
 

@@ -33,9 +33,8 @@ double model_unary(ref::UnaryOp op, double x) {
   }
 }
 
-const ref::UnaryOp kOps[] = {ref::UnaryOp::kRelu,  ref::UnaryOp::kRelu6,
-                             ref::UnaryOp::kLogistic, ref::UnaryOp::kTanh,
-                             ref::UnaryOp::kHardSwish, ref::UnaryOp::kSqrt};
+const ref::UnaryOp kOps[] = {ref::UnaryOp::kRelu, ref::UnaryOp::kRelu6,     ref::UnaryOp::kLogistic,
+                             ref::UnaryOp::kTanh, ref::UnaryOp::kHardSwish, ref::UnaryOp::kSqrt};
 
 TEST(ReferenceActivationTest, UnaryF32MatchesDoubleMath) {
   Rng rng(41);
@@ -50,7 +49,8 @@ TEST(ReferenceActivationTest, UnaryF32MatchesDoubleMath) {
     ref::unary_f32(op, input.size(), input.data(), y.data());
     for (size_t i = 0; i < input.size(); ++i) {
       const double want = model_unary(op, input[i]);
-      ASSERT_NEAR(y[i], want, 1e-6 * (1 + std::fabs(want))) << "op " << int(op) << " x=" << input[i];
+      ASSERT_NEAR(y[i], want, 1e-6 * (1 + std::fabs(want)))
+          << "op " << int(op) << " x=" << input[i];
       EXPECT_EQ(y[i], ref::unary_f32_scalar(op, input[i]));
     }
   }
@@ -130,7 +130,8 @@ TEST(ReferenceActivationTest, SoftmaxQs8MatchesDoubleModel) {
     std::vector<int> want(x.size());
     for (size_t o = 0; o < outer; ++o) {
       double sum = 0;
-      for (size_t i = 0; i < depth; ++i) sum += std::exp(beta * qx.scale * double(x[o * depth + i]));
+      for (size_t i = 0; i < depth; ++i)
+        sum += std::exp(beta * qx.scale * double(x[o * depth + i]));
       for (size_t i = 0; i < depth; ++i) {
         const double p = std::exp(beta * qx.scale * double(x[o * depth + i])) / sum;
         want[o * depth + i] = test::quantize_exact(p, qy.scale, qy.zero_point, -128, 127);

@@ -83,10 +83,10 @@ std::vector<double> model_conv(const ref::ConvGeometry& g, const std::vector<dou
               for (int ic = 0; ic < icg; ++ic) {
                 const int ph = oh * g.stride_h + kh * g.dilation_h;
                 const int pw = ow * g.stride_w + kw * g.dilation_w;
-                sum += padded[((static_cast<size_t>(b) * padded_h + ph) * padded_w + pw) * g.in_c +
-                              group * icg + ic] *
-                       w[((static_cast<size_t>(oc) * g.kernel_h + kh) * g.kernel_w + kw) * icg +
-                         ic];
+                sum +=
+                    padded[((static_cast<size_t>(b) * padded_h + ph) * padded_w + pw) * g.in_c +
+                           group * icg + ic] *
+                    w[((static_cast<size_t>(oc) * g.kernel_h + kh) * g.kernel_w + kw) * icg + ic];
               }
           y[out_index++] = sum;
         }
@@ -141,8 +141,8 @@ QuantConvData make_quant_data(Rng& rng, const ref::ConvGeometry& g, size_t weigh
     d.folded_bias[oc] = static_cast<int32_t>(bias_q[oc] - opt.x_zero_point * weight_sum[oc]);
   }
   // Pick the output scale from the typical magnitude so outputs span the int8 range.
-  const double typical = 74.0 * 74.0 * std::sqrt(static_cast<double>(taps_per_output)) * x_scale *
-                         0.0225;
+  const double typical =
+      74.0 * 74.0 * std::sqrt(static_cast<double>(taps_per_output)) * x_scale * 0.0225;
   d.y_scale = typical / 40.0 / opt.saturation;
   if (!opt.per_channel) {
     // One multiplier: every channel gets the same weight scale.
@@ -205,7 +205,8 @@ TEST(ReferenceConvTest, Conv2dQs8MatchesDoubleModel) {
     const int icg = g.in_c / g.groups;
     const size_t weight_count = static_cast<size_t>(g.out_c) * g.kernel_h * g.kernel_w * icg;
     std::vector<int> channel(weight_count);
-    for (size_t i = 0; i < weight_count; ++i) channel[i] = static_cast<int>(i / (weight_count / g.out_c));
+    for (size_t i = 0; i < weight_count; ++i)
+      channel[i] = static_cast<int>(i / (weight_count / g.out_c));
     for (const QuantOptions& opt : kQuantOptions) {
       const QuantConvData d = make_quant_data(
           rng, g, weight_count, static_cast<size_t>(g.kernel_h) * g.kernel_w * icg, opt,
@@ -231,8 +232,8 @@ TEST(ReferenceConvTest, Conv2dQs8OutputsCoverTheRangeAndSaturate) {
   std::vector<int> channel(weight_count);
   for (size_t i = 0; i < weight_count; ++i) channel[i] = static_cast<int>(i / (9 * g.in_c));
   const QuantOptions opt = {-128, 0, true, 8.0, -128, 127};
-  const QuantConvData d =
-      make_quant_data(rng, g, weight_count, 9 * g.in_c, opt, [](size_t i) { return i; }, channel);
+  const QuantConvData d = make_quant_data(
+      rng, g, weight_count, 9 * g.in_c, opt, [](size_t i) { return i; }, channel);
   std::vector<int8_t> y(static_cast<size_t>(g.out_h) * g.out_w * g.out_c);
   ref::conv2d_qs8(g, d.x.data(), opt.x_zero_point, d.w.data(), d.folded_bias.data(),
                   make_requant(d, opt), y.data());
@@ -282,18 +283,18 @@ ref::ConvGeometry with_multiplier(ref::ConvGeometry g, int multiplier) {
 const DwCase kDwCases[] = {
     {"dw3x3_same", with_multiplier(make_geometry(1, 6, 7, 8, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1), 1), 1,
      1},
-    {"dw3x3_stride2", with_multiplier(make_geometry(1, 9, 8, 5, 0, 3, 3, 2, 2, 1, 1, 0, 1, 1), 1), 1,
-     1},
-    {"dw_multiplier2", with_multiplier(make_geometry(1, 5, 5, 3, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1), 2), 1,
-     1},
+    {"dw3x3_stride2", with_multiplier(make_geometry(1, 9, 8, 5, 0, 3, 3, 2, 2, 1, 1, 0, 1, 1), 1),
+     1, 1},
+    {"dw_multiplier2", with_multiplier(make_geometry(1, 5, 5, 3, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1), 2),
+     1, 1},
     {"dw_multiplier3_stride2",
      with_multiplier(make_geometry(2, 7, 6, 2, 0, 3, 3, 2, 2, 1, 1, 1, 1, 1), 3), 1, 0},
-    {"dw5x5_dilation2", with_multiplier(make_geometry(1, 11, 9, 4, 0, 5, 5, 1, 1, 2, 2, 4, 3, 1), 1),
-     4, 5},
-    {"dw_rect_kernel", with_multiplier(make_geometry(1, 6, 6, 7, 0, 1, 3, 1, 2, 1, 1, 0, 1, 1), 1), 0,
-     1},
-    {"dw_tiny_input", with_multiplier(make_geometry(1, 2, 1, 3, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1), 1), 1,
-     1},
+    {"dw5x5_dilation2",
+     with_multiplier(make_geometry(1, 11, 9, 4, 0, 5, 5, 1, 1, 2, 2, 4, 3, 1), 1), 4, 5},
+    {"dw_rect_kernel", with_multiplier(make_geometry(1, 6, 6, 7, 0, 1, 3, 1, 2, 1, 1, 0, 1, 1), 1),
+     0, 1},
+    {"dw_tiny_input", with_multiplier(make_geometry(1, 2, 1, 3, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1), 1),
+     1, 1},
 };
 
 // Maps depthwise weight index ([KH][KW][OC]) to the model's grouped layout [OC][KH][KW][1].
@@ -363,16 +364,15 @@ TEST(ReferenceConvTest, FullyConnectedQs8MatchesDoubleModel) {
     const size_t m = shape[0], n = shape[1], k = shape[2];
     for (const QuantOptions& opt : kQuantOptions) {
       // A fully connected layer is a 1x1 conv over m pixels.
-      const ref::ConvGeometry g =
-          make_geometry(1, 1, static_cast<int>(m), static_cast<int>(k), static_cast<int>(n), 1, 1,
-                        1, 1, 1, 1, 0, 0, 1);
+      const ref::ConvGeometry g = make_geometry(1, 1, static_cast<int>(m), static_cast<int>(k),
+                                                static_cast<int>(n), 1, 1, 1, 1, 1, 1, 0, 0, 1);
       std::vector<int> channel(n * k);
       for (size_t i = 0; i < n * k; ++i) channel[i] = static_cast<int>(i / k);
       ref::ConvGeometry gm = g;
       gm.out_h = 1;
       gm.out_w = static_cast<int>(m);
-      const QuantConvData d =
-          make_quant_data(rng, gm, n * k, k, opt, [](size_t i) { return i; }, channel);
+      const QuantConvData d = make_quant_data(
+          rng, gm, n * k, k, opt, [](size_t i) { return i; }, channel);
       std::vector<int8_t> y(m * n);
       ref::fully_connected_qs8(m, n, k, d.x.data(), d.w.data(), d.folded_bias.data(),
                                make_requant(d, opt), y.data());
@@ -384,9 +384,9 @@ TEST(ReferenceConvTest, FullyConnectedQs8MatchesDoubleModel) {
           for (size_t kk = 0; kk < k; ++kk) sum += d.x_real[i * k + kk] * d.w_real[j * k + kk];
           y_real[i * n + j] = sum;
         }
-      test::expect_within_one_lsb(y, quantize_model(y_real, d.y_scale, opt),
-                                  "fc " + std::to_string(m) + "x" + std::to_string(n) + "x" +
-                                      std::to_string(k));
+      test::expect_within_one_lsb(
+          y, quantize_model(y_real, d.y_scale, opt),
+          "fc " + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k));
     }
   }
 }
@@ -429,7 +429,8 @@ TEST(ReferenceConvTest, FullyConnectedF32AndBatchMatMul) {
   ref::batch_matmul_f32(batch, m, n, k, a.data(), m * k, b2.data(), k * n, out.data());
   for (size_t bi = 0; bi < batch; ++bi) {
     double sum = 0;
-    for (size_t kk = 0; kk < k; ++kk) sum += double(a[(bi * m + 2) * k + kk]) * b2[(bi * k + kk) * n + 4];
+    for (size_t kk = 0; kk < k; ++kk)
+      sum += double(a[(bi * m + 2) * k + kk]) * b2[(bi * k + kk) * n + 4];
     EXPECT_NEAR(out[(bi * m + 2) * n + 4], sum, 1e-5);
   }
 }

@@ -75,8 +75,8 @@ TEST(ReferenceDataMovementTest, ConcatQs8RequantizesEachInput) {
       } else {
         const int8_t src = b[o * 30 + e - 18];
         got_b.push_back(v);
-        want_b.push_back(test::quantize_exact((src + 128) * 0.08, qy.scale, qy.zero_point, -128,
-                                              127));
+        want_b.push_back(
+            test::quantize_exact((src + 128) * 0.08, qy.scale, qy.zero_point, -128, 127));
       }
     }
   test::expect_within_one_lsb(got_b, want_b, "concat_qs8 rescaled input");

@@ -102,8 +102,10 @@ void check_qs8_binary(Op op, Rng& rng, const ShapePair& shapes, ref::QParams qa,
   }
   std::vector<int> want(total);
   for (int64_t i = 0; i < total; ++i) {
-    const double av = (a[operand_offset(shapes.a, out_shape, i)] - qa.zero_point) * double(qa.scale);
-    const double bv = (b[operand_offset(shapes.b, out_shape, i)] - qb.zero_point) * double(qb.scale);
+    const double av =
+        (a[operand_offset(shapes.a, out_shape, i)] - qa.zero_point) * double(qa.scale);
+    const double bv =
+        (b[operand_offset(shapes.b, out_shape, i)] - qb.zero_point) * double(qb.scale);
     const double real = op == Op::kAdd ? av + bv : op == Op::kSub ? av - bv : av * bv;
     want[i] = test::quantize_exact(real, qy.scale, qy.zero_point, qmin, qmax);
   }
@@ -234,8 +236,8 @@ TEST(ReferenceElementwiseTest, RequantizeBetween8BitTypes) {
   EXPECT_NE(std::find(y.begin(), y.end(), int8_t{127}), y.end());
   ref::requantize_s8_u8(x.size(), x.data(), qx, ref::QParams{0.031f, 100}, yu.data());
   for (size_t i = 0; i < x.size(); ++i) {
-    const int w = test::quantize_exact((x[i] - qx.zero_point) * double(qx.scale), 0.031, 100, 0,
-                                       255);
+    const int w =
+        test::quantize_exact((x[i] - qx.zero_point) * double(qx.scale), 0.031, 100, 0, 255);
     ASSERT_LE(std::abs(int(yu[i]) - w), 1) << i;
   }
 }

@@ -66,7 +66,8 @@ WindowStats window_stats(const PoolCase& c, const ref::PoolGeometry& g, Value va
       if (!in_padded) continue;
       ++s.count_padded;
       if (h < 0 || h >= c.in_h || w < 0 || w >= c.in_w) continue;
-      const double v = value(((static_cast<size_t>(b) * c.in_h + h) * c.in_w + w) * c.channels + ch);
+      const double v =
+          value(((static_cast<size_t>(b) * c.in_h + h) * c.in_w + w) * c.channels + ch);
       s.sum += v;
       s.max = std::max(s.max, v);
       ++s.count_valid;
@@ -79,7 +80,8 @@ TEST(ReferencePoolTest, Qs8PoolingMatchesDoubleModel) {
   for (const PoolCase& c : kPoolCases) {
     for (const bool include_pad : {false, true}) {
       const ref::PoolGeometry g = geometry_of(c, include_pad);
-      const auto x = test::random_int8(rng, static_cast<size_t>(c.batch) * c.in_h * c.in_w * c.channels);
+      const auto x =
+          test::random_int8(rng, static_cast<size_t>(c.batch) * c.in_h * c.in_w * c.channels);
       const size_t out_count = static_cast<size_t>(c.batch) * g.out_h * g.out_w * c.channels;
       const ref::QParams qx{0.04f, -128}, qy{0.035f, -128}, qy_max{0.05f, -100}, qy_same = qx;
       auto real = [&](size_t i) { return (x[i] - qx.zero_point) * double(qx.scale); };
@@ -106,7 +108,8 @@ TEST(ReferencePoolTest, Qs8PoolingMatchesDoubleModel) {
                   const int w = ow * g.stride_w + fw - g.pad_left;
                   if (h >= 0 && h < c.in_h && w >= 0 && w < c.in_w) {
                     byte_max = std::max<int>(
-                        byte_max, x[((static_cast<size_t>(b) * c.in_h + h) * c.in_w + w) * c.channels + ch]);
+                        byte_max,
+                        x[((static_cast<size_t>(b) * c.in_h + h) * c.in_w + w) * c.channels + ch]);
                   }
                 }
               ASSERT_EQ(max_same[i], byte_max) << c.name << " element " << i;
@@ -147,8 +150,8 @@ TEST(ReferencePoolTest, F32PoolingMatchesDoubleModel) {
   for (const PoolCase& c : kPoolCases) {
     for (const bool include_pad : {false, true}) {
       const ref::PoolGeometry g = geometry_of(c, include_pad);
-      const auto x = test::random_float(rng, static_cast<size_t>(c.batch) * c.in_h * c.in_w * c.channels,
-                                        -4.0f, 4.0f);
+      const auto x = test::random_float(
+          rng, static_cast<size_t>(c.batch) * c.in_h * c.in_w * c.channels, -4.0f, 4.0f);
       const size_t out_count = static_cast<size_t>(c.batch) * g.out_h * g.out_w * c.channels;
       std::vector<float> avg(out_count), mx(out_count);
       ref::avgpool_f32(g, x.data(), -1.0f, 3.0f, avg.data());
@@ -171,9 +174,11 @@ TEST(ReferencePoolTest, F32PoolingMatchesDoubleModel) {
 TEST(ReferencePoolTest, MeanMatchesDoubleModel) {
   Rng rng(23);
   const std::vector<int32_t> shape = {2, 3, 4, 5};
-  const bool reductions[][4] = {
-      {false, true, true, false}, {false, false, false, true}, {true, true, true, true},
-      {true, false, true, false}, {false, false, false, false}};
+  const bool reductions[][4] = {{false, true, true, false},
+                                {false, false, false, true},
+                                {true, true, true, true},
+                                {true, false, true, false},
+                                {false, false, false, false}};
   const size_t total = 2 * 3 * 4 * 5;
   const auto x = test::random_int8(rng, total);
   const auto xf = test::random_float(rng, total, -1.0f, 1.0f);

@@ -302,6 +302,7 @@ struct Value {
   Dims shape;         // ONNX shape
   bool nhwc = false;  // tensor holds the NHWC permutation of a 4-D ONNX value
   int converted = -1; // cached tensor in the other layout
+  std::string unusable;  // non-empty: reading this value is an error (e.g. an int64 graph input)
 };
 
 class Importer {
@@ -310,8 +311,32 @@ class Importer {
 
   bool run(const onnx::ModelProto& model, std::string* error) {
     const bool ok = import(model);
-    if (!ok) *error = error_;
+    if (!ok) {
+      *error = error_;
+      const std::string others = unsupported_ops_in(model);
+      if (!others.empty()) *error += " [ops of this model the importer does not support: " + others + "]";
+    }
     return ok;
+  }
+
+  // Op types used anywhere in the model (subgraphs included) that the importer cannot handle.
+  static std::string unsupported_ops_in(const onnx::ModelProto& model) {
+    std::set<std::string> supported(std::begin(kSupportedOps), std::end(kSupportedOps)), found;
+    std::function<void(const onnx::GraphProto&)> visit = [&](const onnx::GraphProto& graph) {
+      for (const auto& n : graph.node()) {
+        const bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
+        if (!default_domain || !supported.count(n.op_type()))
+          found.insert(default_domain ? n.op_type() : n.domain() + "." + n.op_type());
+        for (const auto& a : n.attribute()) {
+          if (a.has_g()) visit(a.g());
+          for (const auto& g : a.graphs()) visit(g);
+        }
+      }
+    };
+    visit(model.graph());
+    std::string out;
+    for (const auto& op : found) out += (out.empty() ? "" : ", ") + op;
+    return out;
   }
 
  private:
@@ -355,6 +380,7 @@ class Importer {
     if (!has_input(i)) return fail("missing input " + std::to_string(i));
     auto it = values_.find(node_->input(i));
     if (it == values_.end()) return fail("input '" + node_->input(i) + "' is not defined before use");
+    if (!it->second.unusable.empty()) return fail(it->second.unusable);
     *v = &it->second;
     return true;
   }
@@ -568,6 +594,7 @@ class Importer {
       auto it = values_.find(o.name());
       if (it == values_.end()) return fail("graph output '" + o.name() + "' is never produced");
       Value& v = it->second;
+      if (!v.unusable.empty()) return fail(v.unusable);
       if (v.is_constant)
         return fail("graph output '" + o.name() + "' is a constant; constant outputs are not supported");
       const int tensor = tensor_in(v, true);
@@ -588,9 +615,15 @@ class Importer {
     const std::string& name = in.name();
     if (!in.type().has_tensor_type()) return fail("graph input '" + name + "' is not a tensor");
     const auto& tt = in.type().tensor_type();
-    if (tt.elem_type() != onnx::TensorProto::FLOAT)
-      return fail("graph input '" + name + "' has element type " + std::to_string(tt.elem_type()) +
-                  "; only float32 inputs are supported");
+    if (tt.elem_type() != onnx::TensorProto::FLOAT) {
+      // Only an error if an op reads it as data (Shape of it would still fold).
+      Value v;
+      v.name = name;
+      v.unusable = "graph input '" + name + "' has element type " + std::to_string(tt.elem_type()) +
+                   "; only float32 inputs are supported";
+      values_[name] = std::move(v);
+      return true;
+    }
     Dims shape;
     auto given = options_.input_shapes.find(name);
     if (given != options_.input_shapes.end()) {

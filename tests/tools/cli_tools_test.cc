@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -238,6 +240,74 @@ TEST(OctetRun, Int8ModelMatchesReferenceAndListsTopK) {
   const std::vector<float> expected = net.expected(x);
   ASSERT_EQ(y.size(), expected.size());
   for (size_t i = 0; i < y.size(); ++i) EXPECT_EQ(y[i], expected[i]) << i;
+}
+
+// x [1,4,4,3] → Reshape → y [1,48]: the output shows exactly what octet-run fed the input.
+ir::Graph reshape_image_graph(ir::DType dtype, ir::Quant quant) {
+  ir::Graph g;
+  const int x = g.add_tensor(ir::testing::make_activation("image", dtype, {1, 4, 4, 3}, quant));
+  const int y = g.add_tensor(ir::testing::make_activation("flat", dtype, {1, 48}, quant));
+  ir::Op reshape;
+  reshape.type = ir::OpType::Reshape;
+  reshape.inputs = {x};
+  reshape.outputs = {y};
+  reshape.options.Set(octet::fb::ReshapeOptionsT());
+  g.add_op(std::move(reshape));
+  g.inputs = {x};
+  g.outputs = {y};
+  return g;
+}
+
+// A 4x4 binary PPM whose pixel i, channel c is 16 * i + c.
+std::string write_ppm(const std::string& name) {
+  std::string text = "P6\n4 4\n255\n";
+  std::vector<uint8_t> bytes(text.begin(), text.end());
+  for (int i = 0; i < 16; ++i)
+    for (int c = 0; c < 3; ++c) bytes.push_back(static_cast<uint8_t>(16 * i + c));
+  const std::string path = work_dir() + "/" + name;
+  std::string error;
+  EXPECT_TRUE(ir::write_file(path, bytes, &error)) << error;
+  return path;
+}
+
+TEST(OctetRun, ImageInputsRawPixelsOrNormalized) {
+  const std::string image = write_ppm("grid.ppm");
+  const std::string output = work_dir() + "/image_out.npy";
+  // Quantized int8 input, no normalization: the pixel bytes minus 128.
+  const std::string int8_model = write_model(
+      reshape_image_graph(ir::DType::Int8, ir::Quant::per_tensor(0.5f, 3)), "int8_image.octet");
+  Result r = run_tool({int8_model, "--input", image, "--output", output});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("raw pixel bytes - 128"), std::string::npos) << r.out;
+  tools::NpyArray array;
+  std::string error;
+  ASSERT_TRUE(tools::load_npy(output, &array, &error)) << error;
+  ASSERT_EQ(array.type, tools::ElementType::kInt8);
+  for (int i = 0; i < 48; ++i)
+    EXPECT_EQ(static_cast<int8_t>(array.data[i]), (16 * (i / 3) + i % 3) - 128) << i;
+  // With a normalization the values are quantized with the input's scale and zero point:
+  // q = clamp(round((pixel - 10) / 2 / 0.5) + 3).
+  r = run_tool({int8_model, "--input", image, "--output", output, "--mean", "10", "--std", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  ASSERT_TRUE(tools::load_npy(output, &array, &error)) << error;
+  for (int i = 0; i < 48; ++i) {
+    const int pixel = 16 * (i / 3) + i % 3;
+    const int expected = std::clamp(static_cast<int>(std::nearbyint((pixel - 10) / 2.0f / 0.5f)) + 3,
+                                    -128, 127);
+    EXPECT_EQ(static_cast<int8_t>(array.data[i]), expected) << i;
+  }
+  // Float input, per-channel mean/std.
+  const std::string float_model =
+      write_model(reshape_image_graph(ir::DType::Float32, {}), "float_image.octet");
+  r = run_tool({float_model, "--input", image, "--output", output, "--mean", "1,2,3", "--std",
+                "4"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  const std::vector<float> values = read_npy_floats(output);
+  ASSERT_EQ(values.size(), 48u);
+  for (int i = 0; i < 48; ++i)
+    EXPECT_FLOAT_EQ(values[i], (16 * (i / 3) + i % 3 - (i % 3 + 1)) / 4.0f) << i;
+  expect_clean_failure(run_tool({float_model, "--input", image, "--mean", "1,2", "--std", "4"}),
+                       "mean has 2 values", "mean with the wrong channel count");
 }
 
 // ---------------------------------------------------------------- octet-inspect

@@ -31,7 +31,9 @@ const char kUsage[] =
     "                    of exactly the input's size. Inputs without a file get random data.\n"
     "  --mean M --std S  image normalization (value = (pixel - M) / S; M and S are one number\n"
     "                    or one per channel, e.g. 127.5 or 123.7,116.3,103.5). Default: the\n"
-    "                    model's input_mean/input_std metadata, else raw pixels in [0, 255].\n"
+    "                    model's input_mean/input_std metadata, else none: float inputs get\n"
+    "                    pixels in [0, 255], 8-bit quantized inputs the pixel bytes themselves\n"
+    "                    (uint8: pixel, int8: pixel - 128), as quantized TFLite models expect.\n"
     "  --repeat N        run N times and report median/min latency (default 1)\n"
     "  --threads N       worker threads (default 1)\n"
     "  --isa NAME        force a kernel path: scalar avx2 avxvnni avx512vnni neon dotprod i8mm\n"
@@ -204,6 +206,11 @@ bool normalization_for(const Options& options, const octet_model* model,
   return true;
 }
 
+bool raw_pixels(const tools::Normalization& norm, const tools::InputSpec& spec) {
+  return norm.kind == tools::Normalization::Kind::kNone && spec.quantized &&
+         (spec.type == tools::ElementType::kUInt8 || spec.type == tools::ElementType::kInt8);
+}
+
 // Fills input `index` from `path`. Returns false with a message.
 bool fill_from_file(const std::string& path, const octet_tensor_info& info,
                     const tools::Normalization& norm, void* dst, std::string* why) {
@@ -232,7 +239,14 @@ bool fill_from_file(const std::string& path, const octet_tensor_info& info,
     tools::Image image;
     if (!tools::load_image_resized(path, layout.height, layout.width, layout.channels, &image, why))
       return false;
-    if (!tools::image_to_input(image, norm, spec, &bytes, why)) {
+    tools::InputSpec image_spec = spec;
+    if (raw_pixels(norm, spec)) {
+      // Without a normalization, an 8-bit quantized input takes the pixel bytes themselves
+      // (what quantized TFLite image models expect): uint8 q = pixel, int8 q = pixel - 128.
+      image_spec.scale = 1.0f;
+      image_spec.zero_point = spec.type == tools::ElementType::kUInt8 ? 0 : -128;
+    }
+    if (!tools::image_to_input(image, norm, image_spec, &bytes, why)) {
       *why = path + ": " + *why;
       return false;
     }
@@ -426,8 +440,14 @@ int run(int argc, char** argv) {
     if (i < static_cast<int>(options.inputs.size())) {
       if (!fill_from_file(options.inputs[i], info, norm, dst, &why)) return error(why);
       std::printf("input %d  %s <- %s", i, describe(info).c_str(), options.inputs[i].c_str());
-      if (tools::is_image_path(options.inputs[i]))
-        std::printf(" (normalization: %s)", norm_source.c_str());
+      if (tools::is_image_path(options.inputs[i])) {
+        if (raw_pixels(norm, input_spec(info))) {
+          std::printf(" (no normalization: raw pixel bytes%s)",
+                      info.dtype == OCTET_INT8 ? " - 128" : "");
+        } else {
+          std::printf(" (normalization: %s)", norm_source.c_str());
+        }
+      }
       std::printf("\n");
     } else {
       fill_random(info, dst, &rng);

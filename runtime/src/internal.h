@@ -86,7 +86,8 @@ struct octet_model {
   const octet::fb::Model* fb = nullptr;
   const uint8_t* data = nullptr;  // data section
   uint64_t data_size = 0;
-  uint64_t arena_size = 0;
+  uint64_t arena_size = 0;  // as stored in the file
+  uint64_t arena_used = 0;  // end of the highest planned region (what sessions reserve)
   int num_tensors = 0, num_ops = 0, num_inputs = 0, num_outputs = 0;
   octet::rt::TensorDesc* tensors = nullptr;
   octet::rt::OpDesc* ops = nullptr;
@@ -104,7 +105,7 @@ void free_model_arrays(octet_model* model);
 // Per-op semantic checks (shapes, dtypes, options, quantization); called by load_model.
 octet_status verify_operator(octet_model& model, int op_index);
 // Memory plan check: offsets inside the arena, live ranges, no shared bytes.
-octet_status verify_memory_plan(const octet_model& model);
+octet_status verify_memory_plan(octet_model& model);
 
 // ---- Session ----
 

@@ -344,7 +344,8 @@ Layout compute_layout(const octet_model& m, Isa isa, int threads) {
   l.pool = off;
   off = align_up(off + (threads > 1 ? thread_pool_size(threads) : 0), kAlign);
   l.activations = off;
-  off = align_up(off + m.arena_size, kAlign);
+  // Only the bytes the verified plan uses (a corrupt, oversized arena_size costs nothing).
+  off = align_up(off + m.arena_used, kAlign);
   l.scratch = off;
   l.scratch_slot = align_up(max_scratch, kAlign);
   l.first_slot_thread = slot0_needed ? 0 : 1;
@@ -401,8 +402,8 @@ octet_status octet_session_create(const octet_model* model, const octet_session_
                        arena_size, l.total);
   }
   uint8_t* base = static_cast<uint8_t*>(arena);
-  // Bookkeeping starts zeroed; the activation arena too, so unset inputs read as zeros.
-  memset(base, 0, l.scratch);
+  // Bookkeeping starts zeroed (the activation arena is left as the caller gave it).
+  memset(base, 0, l.activations);
 
   auto* s = new (base) octet_session();
   s->model = model;

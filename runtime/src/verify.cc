@@ -507,7 +507,7 @@ octet_status verify_operator(octet_model& model, int op_index) {
   return OCTET_OK;
 }
 
-octet_status verify_memory_plan(const octet_model& m) {
+octet_status verify_memory_plan(octet_model& m) {
   const int last_op = m.num_ops > 0 ? m.num_ops - 1 : 0;
   for (int t = 0; t < m.num_tensors; ++t) {
     TensorDesc& d = m.tensors[t];
@@ -569,9 +569,14 @@ octet_status verify_memory_plan(const octet_model& m) {
   auto* regions = static_cast<Region*>(malloc(max_regions * sizeof(Region)));
   if (!regions) return set_error(OCTET_ERROR_OUT_OF_MEMORY, "out of memory");
   size_t count = 0;
+  m.arena_used = 0;
   for (int t = 0; t < m.num_tensors; ++t) {
     const TensorDesc& d = m.tensors[t];
-    if (d.constant || d.producer == -1 || d.size_bytes == 0) continue;
+    if (d.constant) continue;
+    // Every tensor pointer must stay inside what the session reserves, live or not.
+    const uint64_t end = static_cast<uint64_t>(d.arena_offset) + d.size_bytes;
+    if (end > m.arena_used) m.arena_used = end;
+    if (d.producer == -1 || d.size_bytes == 0) continue;
     regions[count++] = {static_cast<uint64_t>(d.arena_offset),
                         static_cast<uint64_t>(d.arena_offset) + d.size_bytes, d.live_begin,
                         d.live_end, t};
@@ -588,6 +593,8 @@ octet_status verify_memory_plan(const octet_model& m) {
                        static_cast<unsigned long long>(m.arena_size));
     }
     regions[count++] = {op.scratch_offset, op.scratch_offset + op.scratch_size, o, o, -o - 1};
+    if (op.scratch_offset + op.scratch_size > m.arena_used)
+      m.arena_used = op.scratch_offset + op.scratch_size;
   }
   qsort(regions, count, sizeof(Region), [](const void* a, const void* b) {
     const auto* ra = static_cast<const Region*>(a);

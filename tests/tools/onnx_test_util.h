@@ -15,6 +15,9 @@
 
 #include "onnx/onnx_pb.h"
 #include "tools/convert/onnx_importer.h"
+#ifdef OCTET_ONNX_TEST_RUNTIME
+#include "octet/octet.h"
+#endif
 
 namespace octet::onnx_test {
 
@@ -435,7 +438,49 @@ class GraphEvaluator {
   std::vector<std::vector<float>> values_;
 };
 
-// Imports `model` and runs it on ONNX-layout inputs; returns ONNX-layout outputs.
+#ifdef OCTET_ONNX_TEST_RUNTIME
+// Serializes `graph` and runs it through the Octet runtime on stored-layout inputs.
+inline std::string run_through_runtime(const ir::Graph& graph, const std::vector<std::vector<float>>& inputs,
+                                       std::vector<std::vector<float>>* outputs) {
+  std::vector<uint8_t> bytes;
+  std::string error;
+  if (!ir::serialize(graph, ir::SerializeOptions{}, &bytes, &error)) return "serialize: " + error;
+  std::vector<uint8_t> storage(bytes.size() + 64);
+  uint8_t* aligned = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+  std::memcpy(aligned, bytes.data(), bytes.size());
+  octet_model* model = nullptr;
+  if (octet_model_open_buffer(aligned, bytes.size(), &model) != OCTET_OK)
+    return std::string("runtime rejected the model: ") + octet_last_error();
+  octet_session_options options;
+  octet_session_options_init(&options);
+  octet_session* session = nullptr;
+  std::string result;
+  if (octet_session_create(model, &options, nullptr, 0, &session) != OCTET_OK) {
+    result = std::string("session: ") + octet_last_error();
+  } else {
+    for (size_t i = 0; i < inputs.size(); ++i)
+      std::memcpy(octet_session_input(session, static_cast<int>(i)), inputs[i].data(), inputs[i].size() * 4);
+    if (octet_session_invoke(session) != OCTET_OK) {
+      result = std::string("invoke: ") + octet_last_error();
+    } else {
+      outputs->clear();
+      for (size_t i = 0; i < graph.outputs.size(); ++i) {
+        const float* y = static_cast<const float*>(octet_session_output(session, static_cast<int>(i)));
+        int64_t n = 1;
+        for (int32_t d : graph.tensors[graph.outputs[i]].shape) n *= d;
+        outputs->emplace_back(y, y + n);
+      }
+    }
+    octet_session_destroy(session);
+  }
+  octet_model_close(model);
+  return result;
+}
+#endif
+
+// Imports `model` and runs it on ONNX-layout inputs; returns ONNX-layout outputs. When the
+// runtime is linked, the graph also goes through serialize + the Octet runtime, whose outputs
+// must match the evaluator's.
 inline ::testing::AssertionResult run_model(const ModelBuilder& model,
                                             const std::vector<std::vector<float>>& inputs,
                                             std::vector<std::vector<float>>* outputs,
@@ -459,6 +504,18 @@ inline ::testing::AssertionResult run_model(const ModelBuilder& model,
   GraphEvaluator eval(graph);
   const std::string e = eval.run(stored);
   if (!e.empty()) return ::testing::AssertionFailure() << "evaluation failed: " << e;
+#ifdef OCTET_ONNX_TEST_RUNTIME
+  std::vector<std::vector<float>> runtime_outputs;
+  const std::string runtime_error = run_through_runtime(graph, stored, &runtime_outputs);
+  if (!runtime_error.empty()) return ::testing::AssertionFailure() << "runtime: " << runtime_error;
+  for (size_t i = 0; i < graph.outputs.size(); ++i) {
+    const auto& expected = eval.output(static_cast<int>(i));
+    for (size_t k = 0; k < expected.size(); ++k)
+      if (!(std::fabs(runtime_outputs[i][k] - expected[k]) <= 1e-4f * (1.0f + std::fabs(expected[k]))))
+        return ::testing::AssertionFailure() << "runtime output " << i << " element " << k << ": "
+                                             << runtime_outputs[i][k] << " != evaluator " << expected[k];
+  }
+#endif
   outputs->clear();
   for (size_t i = 0; i < graph.outputs.size(); ++i) {
     const auto& s = graph.tensors[graph.outputs[i]].shape;

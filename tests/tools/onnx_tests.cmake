@@ -10,6 +10,11 @@ find_package(ONNX REQUIRED CONFIG)
 
 add_executable(onnx_ops_test ${CMAKE_CURRENT_LIST_DIR}/onnx_ops_test.cc)
 target_link_libraries(onnx_ops_test PRIVATE octet_onnx_importer onnx_proto protobuf::libprotobuf GTest::gtest_main)
+# With the runtime built, every hand-built model also runs through serialize + the runtime.
+if(TARGET octet AND TARGET octet_ir)
+  target_link_libraries(onnx_ops_test PRIVATE octet octet_ir)
+  target_compile_definitions(onnx_ops_test PRIVATE OCTET_ONNX_TEST_RUNTIME=1)
+endif()
 gtest_discover_tests(onnx_ops_test)
 
 # Real models from ../shared; ONNX Runtime reference outputs come from a venv created on first

@@ -52,6 +52,7 @@ inline int scrambled_channel(int i, int lane) { return 16 * (lane / 4) + 4 * i +
 
 struct Chunk {
   Column w[kMaxSlots];  // [row group][kw]
+  Column w_next_row[3];  // 3x3 only: taps in bytes 1..3, for the output row below
   __m512i bias[4];
   __m512 multiplier[4];
 };
@@ -93,6 +94,9 @@ void prepare_chunk(const DwConvQs8Params& p, int c0, __mmask64 mask, int row_gro
                       : _mm512_setzero_si512();
       }
       chunk->w[rg * g.kernel_w + kw] = interleave4(rows[0], rows[1], rows[2], rows[3]);
+      if (g.kernel_h == 3 && g.kernel_w == 3) {
+        chunk->w_next_row[kw] = interleave4(_mm512_setzero_si512(), rows[0], rows[1], rows[2]);
+      }
     }
   }
 }
@@ -118,26 +122,130 @@ inline Column load_column(const DwConvQs8Params& p, const int8_t* image, int ih0
   return interleave4(r[0], r[1], r[2], r[3]);
 }
 
-inline void store_output(const DwConvQs8Params& p, const Chunk& chunk, const __m512i acc[4],
+struct Epilogue {
+  __m512 hi;       // qmax - zero_point
+  __m512i zp16;    // zero point, int16 lanes
+  __m512i qmin8;   // qmin, int8 lanes
+};
+
+Epilogue make_epilogue(const ref::Requant& rq) {
+  Epilogue e;
+  e.hi = _mm512_set1_ps(static_cast<float>(rq.qmax - rq.zero_point));
+  e.zp16 = _mm512_set1_epi16(static_cast<int16_t>(rq.zero_point));
+  e.qmin8 = _mm512_set1_epi8(static_cast<char>(rq.qmin));
+  return e;
+}
+
+// requantize() for 64 channels in the scrambled order, written in channel order.
+// Same bytes with fewer instructions: for integer bounds, round(clamp(y)) equals
+// clamp(round(y)). The upper clamp stays in float (it also keeps cvtps2dq from
+// overflowing); below, cvtps2dq's overflow value INT_MIN and the saturating packs/adds only
+// push further down, and the final max with qmin gives the clamped value.
+inline void store_output(const Chunk& chunk, const __m512i acc[4], const Epilogue& e,
                          int8_t* dst, __mmask64 mask, bool full) {
-  const __m512 lo = _mm512_set1_ps(static_cast<float>(p.rq.qmin - p.rq.zero_point));
-  const __m512 hi = _mm512_set1_ps(static_cast<float>(p.rq.qmax - p.rq.zero_point));
   __m512i q[4];
+#pragma GCC unroll 4
   for (int i = 0; i < 4; ++i) {
-    __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[i]), chunk.multiplier[i]);
-    y = _mm512_min_ps(_mm512_max_ps(y, lo), hi);
-    q[i] = _mm512_cvtps_epi32(y);
+    const __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[i]), chunk.multiplier[i]);
+    q[i] = _mm512_cvtps_epi32(_mm512_min_ps(y, e.hi));
   }
-  // Values are within [qmin - zp, qmax - zp]: the saturating packs never clip them and
-  // adding the zero point in int16 is exact.
-  const __m512i zp = _mm512_set1_epi16(static_cast<int16_t>(p.rq.zero_point));
-  const __m512i w01 = _mm512_add_epi16(_mm512_packs_epi32(q[0], q[1]), zp);
-  const __m512i w23 = _mm512_add_epi16(_mm512_packs_epi32(q[2], q[3]), zp);
-  const __m512i bytes = _mm512_packs_epi16(w01, w23);
+  const __m512i w01 = _mm512_adds_epi16(_mm512_packs_epi32(q[0], q[1]), e.zp16);
+  const __m512i w23 = _mm512_adds_epi16(_mm512_packs_epi32(q[2], q[3]), e.zp16);
+  const __m512i bytes = _mm512_max_epi8(_mm512_packs_epi16(w01, w23), e.qmin8);
   if (full) {
     _mm512_storeu_si512(dst, bytes);
   } else {
     _mm512_mask_storeu_epi8(dst, mask, bytes);
+  }
+}
+
+// 3x3 fast path (dilation_w 1, stride_w 1 or 2): one output row of one 64-channel chunk.
+// rows[t] points at input row t of the window (+ c0), or at a zero-point row with step 0
+// when it is padding; the three prepared columns under the window stay in registers.
+template <int kStrideW>
+void dw3x3_row(const DwConvQs8Params& p, const Chunk& chunk, const int8_t* const rows[3],
+               const size_t steps[3], int8_t* y_row, __mmask64 mask, bool full,
+               const Column& padding_column, __m512i padding, const Epilogue& e) {
+  const ref::ConvGeometry& g = p.g;
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  const auto column = [&](int iw) -> Column {
+    if (iw < 0 || iw >= g.in_w) return padding_column;
+    const size_t at = static_cast<size_t>(iw);
+    const __m512i r0 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, rows[0] + at * steps[0]), flip);
+    const __m512i r1 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, rows[1] + at * steps[1]), flip);
+    const __m512i r2 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, rows[2] + at * steps[2]), flip);
+    return interleave4(r0, r1, r2, padding);
+  };
+  int iw0 = -g.pad_left;
+  Column c0 = column(iw0), c1 = column(iw0 + 1), c2 = column(iw0 + 2);
+  for (int ow = 0; ow < g.out_w; ++ow) {
+    if (ow > 0) {
+      iw0 += kStrideW;
+      if (kStrideW == 1) {
+        c0 = c1;
+        c1 = c2;
+      } else {
+        c0 = c2;
+        c1 = column(iw0 + 1);
+      }
+      c2 = column(iw0 + 2);
+    }
+    __m512i acc[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      acc[i] = _mm512_dpbusd_epi32(chunk.bias[i], c0.q[i], chunk.w[0].q[i]);
+      acc[i] = _mm512_dpbusd_epi32(acc[i], c1.q[i], chunk.w[1].q[i]);
+      acc[i] = _mm512_dpbusd_epi32(acc[i], c2.q[i], chunk.w[2].q[i]);
+    }
+    store_output(chunk, acc, e, y_row + static_cast<size_t>(ow) * g.out_c, mask, full);
+  }
+}
+
+// 3x3, stride_h 1, dilation 1: output rows oh and oh + 1 together. A column holds input
+// rows oh - pad_top + 0..3: bytes 0..2 feed row oh (weights w), bytes 1..3 row oh + 1
+// (weights w_next_row), so each prepared column serves 6 vpdpbusd per 16 lanes.
+template <int kStrideW>
+void dw3x3_two_rows(const DwConvQs8Params& p, const Chunk& chunk, const int8_t* const rows[4],
+                    const size_t steps[4], int8_t* y_row0, int8_t* y_row1, __mmask64 mask,
+                    bool full, const Column& padding_column, const Epilogue& e) {
+  const ref::ConvGeometry& g = p.g;
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  const auto column = [&](int iw) -> Column {
+    if (iw < 0 || iw >= g.in_w) return padding_column;
+    const size_t at = static_cast<size_t>(iw);
+    __m512i r[4];
+#pragma GCC unroll 4
+    for (int t = 0; t < 4; ++t) {
+      r[t] = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, rows[t] + at * steps[t]), flip);
+    }
+    return interleave4(r[0], r[1], r[2], r[3]);
+  };
+  int iw0 = -g.pad_left;
+  Column c0 = column(iw0), c1 = column(iw0 + 1), c2 = column(iw0 + 2);
+  for (int ow = 0; ow < g.out_w; ++ow) {
+    if (ow > 0) {
+      iw0 += kStrideW;
+      if (kStrideW == 1) {
+        c0 = c1;
+        c1 = c2;
+      } else {
+        c0 = c2;
+        c1 = column(iw0 + 1);
+      }
+      c2 = column(iw0 + 2);
+    }
+    __m512i acc0[4], acc1[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      acc0[i] = _mm512_dpbusd_epi32(chunk.bias[i], c0.q[i], chunk.w[0].q[i]);
+      acc1[i] = _mm512_dpbusd_epi32(chunk.bias[i], c0.q[i], chunk.w_next_row[0].q[i]);
+      acc0[i] = _mm512_dpbusd_epi32(acc0[i], c1.q[i], chunk.w[1].q[i]);
+      acc1[i] = _mm512_dpbusd_epi32(acc1[i], c1.q[i], chunk.w_next_row[1].q[i]);
+      acc0[i] = _mm512_dpbusd_epi32(acc0[i], c2.q[i], chunk.w[2].q[i]);
+      acc1[i] = _mm512_dpbusd_epi32(acc1[i], c2.q[i], chunk.w_next_row[2].q[i]);
+    }
+    store_output(chunk, acc0, e, y_row0 + static_cast<size_t>(ow) * g.out_c, mask, full);
+    store_output(chunk, acc1, e, y_row1 + static_cast<size_t>(ow) * g.out_c, mask, full);
   }
 }
 
@@ -153,6 +261,12 @@ void dwconv_qs8_avx512vnni_run(const DwConvQs8Params& p) {
   const int oh_end = std::min(p.oh_end, g.out_h);
   const __m512i padding = _mm512_set1_epi8(static_cast<char>((p.x_zero_point ^ 0x80) & 0xFF));
   const bool sliding = g.stride_w == 1 && g.dilation_w == 1;
+  const bool fast3x3 = g.kernel_h == 3 && g.kernel_w == 3 && g.dilation_w == 1 &&
+                       (g.stride_w == 1 || g.stride_w == 2);
+  alignas(64) int8_t padding_row[kChunk];
+  std::memset(padding_row, static_cast<int8_t>(p.x_zero_point), sizeof(padding_row));
+  const Column padding_column = interleave4(padding, padding, padding, padding);
+  const Epilogue e = make_epilogue(p.rq);
   Chunk chunk;
   for (int c0 = 0; c0 < g.out_c; c0 += kChunk) {
     const int valid = std::min(kChunk, g.out_c - c0);
@@ -164,7 +278,37 @@ void dwconv_qs8_avx512vnni_run(const DwConvQs8Params& p) {
       for (int oh = oh_begin; oh < oh_end; ++oh) {
         int8_t* y_row = p.y + (static_cast<size_t>(b) * g.out_h + oh) * g.out_w * g.out_c + c0;
         const int ih_top = oh * g.stride_h - g.pad_top;
-        if (sliding) {
+        if (fast3x3 && g.stride_h == 1 && g.dilation_h == 1 && oh + 1 < oh_end) {
+          const int8_t* rows[4];
+          size_t steps[4];
+          for (int t = 0; t < 4; ++t) {
+            const int ih = ih_top + t;
+            const bool inside = ih >= 0 && ih < g.in_h;
+            rows[t] = inside ? image + static_cast<size_t>(ih) * g.in_w * g.in_c + c0 : padding_row;
+            steps[t] = inside ? static_cast<size_t>(g.in_c) : 0;
+          }
+          int8_t* y_next = y_row + static_cast<size_t>(g.out_w) * g.out_c;
+          if (g.stride_w == 1) {
+            dw3x3_two_rows<1>(p, chunk, rows, steps, y_row, y_next, mask, full, padding_column, e);
+          } else {
+            dw3x3_two_rows<2>(p, chunk, rows, steps, y_row, y_next, mask, full, padding_column, e);
+          }
+          ++oh;  // two rows done
+        } else if (fast3x3) {
+          const int8_t* rows[3];
+          size_t steps[3];
+          for (int t = 0; t < 3; ++t) {
+            const int ih = ih_top + t * g.dilation_h;
+            const bool inside = ih >= 0 && ih < g.in_h;
+            rows[t] = inside ? image + static_cast<size_t>(ih) * g.in_w * g.in_c + c0 : padding_row;
+            steps[t] = inside ? static_cast<size_t>(g.in_c) : 0;
+          }
+          if (g.stride_w == 1) {
+            dw3x3_row<1>(p, chunk, rows, steps, y_row, mask, full, padding_column, padding, e);
+          } else {
+            dw3x3_row<2>(p, chunk, rows, steps, y_row, mask, full, padding_column, padding, e);
+          }
+        } else if (sliding) {
           // ring[(iw mod KW)][rg]: the prepared columns of the KW inputs under the window.
           Column ring[kMaxKw][kMaxRowGroups];
           const int kw_count = g.kernel_w;
@@ -188,7 +332,7 @@ void dwconv_qs8_avx512vnni_run(const DwConvQs8Params& p) {
                 for (int i = 0; i < 4; ++i) acc[i] = _mm512_dpbusd_epi32(acc[i], col.q[i], w.q[i]);
               }
             }
-            store_output(p, chunk, acc, y_row + static_cast<size_t>(ow) * g.out_c, mask, full);
+            store_output(chunk, acc, e, y_row + static_cast<size_t>(ow) * g.out_c, mask, full);
           }
         } else {
           for (int ow = 0; ow < g.out_w; ++ow) {
@@ -203,7 +347,7 @@ void dwconv_qs8_avx512vnni_run(const DwConvQs8Params& p) {
                 for (int i = 0; i < 4; ++i) acc[i] = _mm512_dpbusd_epi32(acc[i], col.q[i], w.q[i]);
               }
             }
-            store_output(p, chunk, acc, y_row + static_cast<size_t>(ow) * g.out_c, mask, full);
+            store_output(chunk, acc, e, y_row + static_cast<size_t>(ow) * g.out_c, mask, full);
           }
         }
       }

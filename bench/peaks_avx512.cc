@@ -1,0 +1,96 @@
+// Peak microbenchmarks built with AVX-512 flags (bench/CMakeLists.txt). Only called when
+// the CPU has AVX512-VNNI.
+#include <immintrin.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "bench/machine_peaks.h"
+
+namespace octet::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// 24 independent accumulators (> latency x throughput of any current core).
+__attribute__((noinline)) __m512i dpbusd_chains(long iterations, __m512i a, __m512i b) {
+  __m512i acc[24];
+  for (auto& x : acc) x = _mm512_setzero_si512();
+  for (long i = 0; i < iterations; ++i) {
+    // The empty asm keeps the compiler from proving the operands constant.
+    __asm__ volatile("" : "+v"(a), "+v"(b));
+#pragma GCC unroll 24
+    for (int j = 0; j < 24; ++j) acc[j] = _mm512_dpbusd_epi32(acc[j], a, b);
+  }
+  __m512i sum = acc[0];
+  for (int j = 1; j < 24; ++j) sum = _mm512_add_epi32(sum, acc[j]);
+  return sum;
+}
+
+__attribute__((noinline)) __m512 fma_chains(long iterations, __m512 a, __m512 b) {
+  __m512 acc[24];
+  for (auto& x : acc) x = _mm512_setzero_ps();
+  for (long i = 0; i < iterations; ++i) {
+    __asm__ volatile("" : "+v"(a), "+v"(b));
+#pragma GCC unroll 24
+    for (int j = 0; j < 24; ++j) acc[j] = _mm512_fmadd_ps(a, b, acc[j]);
+  }
+  __m512 sum = acc[0];
+  for (int j = 1; j < 24; ++j) sum = _mm512_add_ps(sum, acc[j]);
+  return sum;
+}
+
+// CPU time of this thread: other processes sharing the core do not count against it.
+double thread_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+template <typename Fn>
+double best_rate(double seconds, double ops_per_iteration, Fn fn) {
+  const long iterations = 200000;
+  double best = 0;
+  const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+  while (Clock::now() < end) {
+    const double t0 = thread_seconds();
+    fn(iterations);
+    const double s = thread_seconds() - t0;
+    const double rate = ops_per_iteration * iterations / s / 1e9;
+    if (rate > best) best = rate;
+  }
+  return best;
+}
+
+}  // namespace
+
+double peak_vpdpbusd_zmm_gops(double seconds) {
+  volatile int sink = 0;
+  return best_rate(seconds, 24.0 * 64 * 2, [&](long n) {
+    const __m512i r = dpbusd_chains(n, _mm512_set1_epi8(1), _mm512_set1_epi8(2));
+    sink = _mm_cvtsi128_si32(_mm512_castsi512_si128(r));
+  });
+}
+
+double peak_fma_zmm_gflops(double seconds) {
+  volatile float sink = 0;
+  return best_rate(seconds, 24.0 * 16 * 2, [&](long n) {
+    const __m512 r = fma_chains(n, _mm512_set1_ps(1.0f), _mm512_set1_ps(0.5f));
+    sink = _mm_cvtss_f32(_mm512_castps512_ps128(r));
+  });
+}
+
+long long read_buffer_avx512(const void* buffer, size_t bytes) {
+  const __m512i* p = static_cast<const __m512i*>(buffer);
+  __m512i acc[8];
+  for (auto& x : acc) x = _mm512_setzero_si512();
+  for (size_t i = 0; i < bytes / 64; i += 8) {
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) acc[j] = _mm512_add_epi64(acc[j], _mm512_load_si512(p + i + j));
+  }
+  __m512i sum = acc[0];
+  for (int j = 1; j < 8; ++j) sum = _mm512_add_epi64(sum, acc[j]);
+  return _mm512_reduce_add_epi64(sum);
+}
+
+}  // namespace octet::bench

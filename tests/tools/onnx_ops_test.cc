@@ -674,6 +674,106 @@ TEST(OnnxImporter, ConstantSubgraphsFoldAndIdentityDropoutVanish) {
   EXPECT_EQ(g.tensors[g.outputs[0]].shape, (std::vector<int32_t>{2}));
 }
 
+TEST(OnnxImporter, SoftmaxOverSpatialAxisMovesTheAxisLast) {
+  MB m(13);
+  m.input("x", {1, 2, 3, 2});
+  auto* s = m.node("Softmax", {"x"}, {"y"});
+  MB::attr_i(s, "axis", 2);  // H: stored NHWC axis 1, not the last
+  m.output("y");
+  const auto x = random_values(12, 40);
+  std::vector<float> expected(12);
+  for (int c = 0; c < 2; ++c)
+    for (int w = 0; w < 2; ++w) {
+      float sum = 0;
+      for (int h = 0; h < 3; ++h) sum += std::exp(x[(c * 3 + h) * 2 + w]);
+      for (int h = 0; h < 3; ++h) expected[(c * 3 + h) * 2 + w] = std::exp(x[(c * 3 + h) * 2 + w]) / sum;
+    }
+  std::vector<std::vector<float>> out;
+  ir::Graph g;
+  ASSERT_TRUE(run_model(m, {x}, &out, &g));
+  EXPECT_TRUE(all_near(out[0], expected, 1e-5f));
+  EXPECT_EQ(count_ops(g, ir::OpType::Transpose), 2);
+}
+
+// Nearest Resize by integer factors (default half_pixel / round_prefer_floor, opset 13 sizes,
+// opset 9 Upsample) replicates pixels; linear and fractional factors are refused by name.
+TEST(OnnxImporter, NearestResizeAndUpsample) {
+  const auto x = random_values(2 * 2 * 3, 41);  // [1,2,2,3]
+  auto expect_repeat = [&](int64_t kh, int64_t kw) {
+    std::vector<float> e;
+    for (int c = 0; c < 2; ++c)
+      for (int h = 0; h < 2 * kh; ++h)
+        for (int w = 0; w < 3 * kw; ++w) e.push_back(x[(c * 2 + h / kh) * 3 + w / kw]);
+    return e;
+  };
+  {
+    MB m(13);
+    m.input("x", {1, 2, 2, 3});
+    m.init("scales", {4}, {1.0f, 1.0f, 2.0f, 3.0f});
+    m.node("Resize", {"x", "", "scales"}, {"y"});
+    m.output("y");
+    std::vector<std::vector<float>> out;
+    ASSERT_TRUE(run_model(m, {x}, &out));
+    EXPECT_TRUE(all_near(out[0], expect_repeat(2, 3), 0.0f));
+  }
+  {
+    MB m(13);
+    m.input("x", {1, 2, 2, 3});
+    m.init_i64("sizes", {4}, {1, 2, 6, 3});
+    auto* n = m.node("Resize", {"x", "", "", "sizes"}, {"y"});
+    MB::attr_s(n, "coordinate_transformation_mode", "asymmetric");
+    MB::attr_s(n, "nearest_mode", "floor");
+    m.output("y");
+    std::vector<std::vector<float>> out;
+    ASSERT_TRUE(run_model(m, {x}, &out));
+    EXPECT_TRUE(all_near(out[0], expect_repeat(3, 1), 0.0f));
+  }
+  {
+    MB m(9);
+    m.input("x", {1, 2, 2, 3});
+    m.init("scales", {4}, {1.0f, 1.0f, 2.0f, 2.0f});
+    m.node("Upsample", {"x", "scales"}, {"y"});
+    m.output("y");
+    std::vector<std::vector<float>> out;
+    ASSERT_TRUE(run_model(m, {x}, &out));
+    EXPECT_TRUE(all_near(out[0], expect_repeat(2, 2), 0.0f));
+  }
+  for (const std::string mode : {"linear", "cubic"}) {
+    MB m(13);
+    m.input("x", {1, 2, 2, 3});
+    m.init("scales", {4}, {1.0f, 1.0f, 2.0f, 2.0f});
+    auto* n = m.node("Resize", {"x", "", "scales"}, {"y"}, "resize_node");
+    MB::attr_s(n, "mode", mode);
+    m.output("y");
+    const std::string bytes = m.bytes();
+    ir::Graph g;
+    std::string error;
+    EXPECT_FALSE(convert::import_onnx_buffer(bytes.data(), bytes.size(), {}, &g, &error));
+    EXPECT_NE(error.find("resize_node"), std::string::npos) << error;
+    EXPECT_NE(error.find("'" + mode + "'"), std::string::npos) << error;
+  }
+}
+
+// MobileNetV3-style exports before opset 14 spell HardSwish as x * HardSigmoid(x).
+TEST(OnnxImporter, MulByHardSigmoidBecomesHardSwish) {
+  MB m(13);
+  m.input("x", {1, 8});
+  auto* hs = m.node("HardSigmoid", {"x"}, {"gate"});
+  MB::attr_f(hs, "alpha", 1.0f / 6.0f);
+  MB::attr_f(hs, "beta", 0.5f);
+  m.node("Mul", {"x", "gate"}, {"y"});
+  m.output("y");
+  const std::vector<float> x = {-5, -3, -1, -0.5f, 0, 1, 3, 5};
+  std::vector<float> expected;
+  for (float v : x) expected.push_back(v * std::min(std::max(v + 3.0f, 0.0f), 6.0f) / 6.0f);
+  std::vector<std::vector<float>> out;
+  ir::Graph g;
+  ASSERT_TRUE(run_model(m, {x}, &out, &g));
+  EXPECT_TRUE(all_near(out[0], expected, 1e-6f));
+  ASSERT_EQ(g.ops.size(), 1u);  // the HardSigmoid's Mul + Add are gone
+  EXPECT_EQ(g.ops[0].type, ir::OpType::HardSwish);
+}
+
 TEST(OnnxImporter, DynamicDimensionsNeedShapes) {
   MB m(13);
   m.input("pixels", {1, 3, -1, -1});

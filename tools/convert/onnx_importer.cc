@@ -31,8 +31,8 @@ const char* const kSupportedOps[] = {
     "ConstantOfShape", "Conv", "Div", "Dropout", "Equal", "Flatten", "Gather", "Gemm",
     "GlobalAveragePool", "GlobalMaxPool", "HardSigmoid", "HardSwish", "Identity", "MatMul",
     "MaxPool", "Mul", "Neg", "Not", "Pad", "Pow", "Range", "ReduceMean", "Relu", "Reshape",
-    "Shape", "Sigmoid", "Size", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub", "Tanh",
-    "Transpose", "Unsqueeze"};
+    "Resize", "Shape", "Sigmoid", "Size", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub",
+    "Tanh", "Transpose", "Unsqueeze", "Upsample"};
 
 // ONNX axis -> NHWC stored axis, and NHWC stored axis -> ONNX axis.
 constexpr int kNchwToNhwcAxis[4] = {0, 3, 1, 2};
@@ -603,12 +603,58 @@ class Importer {
       }
       graph_->outputs.push_back(tensor);
     }
+    remove_dead_ops();
     graph_->metadata["source_format"] = "onnx";
     graph_->metadata["onnx_opset"] = std::to_string(opset_);
     if (!model.producer_name().empty()) graph_->metadata["onnx_producer"] = model.producer_name();
     graph_->metadata["source_layout"] = "NCHW";
     graph_->metadata["input_layout"] = "NHWC";
     return true;
+  }
+
+  // Drops ops whose results nobody reads (left behind by fusions such as HardSwish) and then
+  // unreferenced tensors (the serializer plans every non-constant tensor it is given).
+  void remove_dead_ops() {
+    std::vector<bool> needed(graph_->tensors.size(), false);
+    for (int t : graph_->outputs) needed[t] = true;
+    std::vector<ir::Op> kept;
+    for (auto it = graph_->ops.rbegin(); it != graph_->ops.rend(); ++it) {
+      bool live = false;
+      for (int t : it->outputs) live = live || needed[t];
+      if (!live) continue;
+      for (int t : it->inputs)
+        if (t >= 0) needed[t] = true;
+      kept.push_back(std::move(*it));
+    }
+    graph_->ops.assign(std::make_move_iterator(kept.rbegin()), std::make_move_iterator(kept.rend()));
+    // Drop the tensors nothing references any more and renumber the rest.
+    std::vector<int> remap(graph_->tensors.size(), -1);
+    auto mark = [&](int t) {
+      if (t >= 0) remap[t] = 0;
+    };
+    for (const auto& op : graph_->ops) {
+      for (int t : op.inputs) mark(t);
+      for (int t : op.outputs) mark(t);
+    }
+    for (int t : graph_->inputs) mark(t);
+    for (int t : graph_->outputs) mark(t);
+    std::vector<ir::Tensor> tensors;
+    for (size_t i = 0; i < graph_->tensors.size(); ++i) {
+      if (remap[i] < 0) continue;
+      remap[i] = static_cast<int>(tensors.size());
+      tensors.push_back(std::move(graph_->tensors[i]));
+    }
+    graph_->tensors = std::move(tensors);
+    auto renumber = [&](std::vector<int>* list) {
+      for (int& t : *list)
+        if (t >= 0) t = remap[t];
+    };
+    for (auto& op : graph_->ops) {
+      renumber(&op.inputs);
+      renumber(&op.outputs);
+    }
+    renumber(&graph_->inputs);
+    renumber(&graph_->outputs);
   }
 
   bool add_graph_input(const onnx::ValueInfoProto& in) {
@@ -680,8 +726,12 @@ class Importer {
     if (type == "Add" || type == "Sub" || type == "Mul" || type == "Div") return binary();
     if (type == "Pow") return pow();
     if (type == "Neg") return scale_shift(-1.0f, 0.0f, -INFINITY, INFINITY);
-    if (type == "HardSigmoid")
-      return scale_shift(attr_f("alpha", 0.2f), attr_f("beta", 0.5f), 0.0f, 1.0f);
+    if (type == "HardSigmoid") {
+      const float alpha = attr_f("alpha", 0.2f), beta = attr_f("beta", 0.5f);
+      if (std::fabs(alpha - 1.0f / 6.0f) < 1e-6f && beta == 0.5f)  // x * this = HardSwish(x)
+        hard_sigmoid_of_.emplace(node_->output(0), node_->input(0));
+      return scale_shift(alpha, beta, 0.0f, 1.0f);
+    }
     if (type == "Relu") return clamp(0.0f, INFINITY);
     if (type == "Clip") return clip();
     if (type == "Sigmoid") return unary(ir::OpType::Logistic);
@@ -702,6 +752,7 @@ class Importer {
     if (type == "Split") return split();
     if (type == "Gather") return gather();
     if (type == "Cast") return cast();
+    if (type == "Resize" || type == "Upsample") return resize();
     return unsupported();
   }
 
@@ -1466,6 +1517,18 @@ class Importer {
       emit(op_type, a->is_constant ? std::vector<int>{ct, xt} : std::vector<int>{xt, ct}, {out});
       return true;
     }
+    // x * HardSigmoid(x) (alpha 1/6, beta 1/2) is HardSwish(x); the HardSigmoid ops become dead.
+    if (op_type == ir::OpType::Mul) {
+      for (int i = 0; i < 2; ++i) {
+        auto it = hard_sigmoid_of_.find(node_->input(i));
+        if (it == hard_sigmoid_of_.end() || it->second != node_->input(1 - i)) continue;
+        Value* x = i == 0 ? b : a;
+        const int xt = x->tensor;
+        const int out = new_output(0, x->shape, x->nhwc);
+        emit(ir::OpType::HardSwish, {xt}, {out});
+        return true;
+      }
+    }
     // Two activations: NHWC when both are 4-D, ONNX order otherwise.
     const bool nhwc = a->shape.size() == 4 && b->shape.size() == 4 && (a->nhwc || b->nhwc);
     const int at = tensor_in(*a, nhwc), bt = tensor_in(*b, nhwc);
@@ -1960,6 +2023,93 @@ class Importer {
     return true;
   }
 
+  // Nearest-neighbour Resize / Upsample by integer factors on H and W: every output pixel copies
+  // one input pixel, so it becomes Concat (k copies) + Reshape per axis on the NHWC tensor.
+  bool resize() {
+    Value* x;
+    if (!act_input(0, &x)) return false;
+    if (x->shape.size() != 4) return fail("only 4-D (NCHW) inputs are supported");
+    const std::string mode = attr_s("mode", "nearest");
+    if (mode != "nearest")
+      return fail("only mode 'nearest' with integer scale factors is supported, got '" + mode + "'");
+    const bool is_upsample = node_->op_type() == "Upsample";
+    std::vector<double> scales;
+    Dims sizes;
+    if (is_upsample && opset_ < 9) {
+      if (const auto* a = attr("scales"))
+        for (float f : a->floats()) scales.push_back(f);
+    } else {
+      const int scales_input = is_upsample || opset_ < 11 ? 1 : 2;
+      if (has_input(scales_input)) {
+        const Constant* c;
+        if (!const_input(scales_input, &c)) return false;
+        scales = c->values;
+      }
+      if (scales.empty() && !is_upsample && opset_ >= 11 && has_input(3)) {
+        const Constant* c;
+        if (!const_input(3, &c)) return false;
+        sizes = c->as_int64();
+      }
+    }
+    Dims factor(4, 1);
+    for (int i = 0; i < 4; ++i) {
+      const int64_t in = x->shape[i];
+      int64_t out;
+      if (!scales.empty()) {
+        if (scales.size() != 4) return fail("scales must have 4 entries");
+        out = static_cast<int64_t>(std::floor(in * scales[i]));
+      } else if (!sizes.empty()) {
+        if (sizes.size() != 4) return fail("sizes must have 4 entries");
+        out = sizes[i];
+      } else {
+        return fail("needs constant scales or sizes");
+      }
+      if (out < in || out % in)
+        return fail("only integer upscaling is supported (axis " + std::to_string(i) + ": " +
+                    std::to_string(in) + " -> " + std::to_string(out) + ")");
+      factor[i] = out / in;
+    }
+    if (factor[0] != 1 || factor[1] != 1) return fail("only H and W can be resized");
+    if (!is_upsample && opset_ >= 11 && (factor[2] > 1 || factor[3] > 1)) {
+      const std::string coord = attr_s("coordinate_transformation_mode", "half_pixel");
+      const std::string nearest = attr_s("nearest_mode", "round_prefer_floor");
+      const bool half_pixel = coord == "half_pixel" || coord == "pytorch_half_pixel";
+      const bool replicates = (half_pixel && (nearest == "round_prefer_floor" || nearest == "round_prefer_ceil")) ||
+                              ((coord == "asymmetric" || coord == "tf_half_pixel_for_nn") && nearest == "floor");
+      if (!replicates)
+        return fail("coordinate_transformation_mode '" + coord + "' with nearest_mode '" + nearest +
+                    "' does not replicate pixels; not supported");
+    }
+    const Dims in = x->shape;
+    int t = tensor_in(*x, true);
+    if (factor[2] == 1 && factor[3] == 1) {
+      alias(node_->output(0), *x);
+      return true;
+    }
+    int64_t h = in[2], w = in[3];
+    const int64_t n = in[0], c = in[1];
+    auto repeat = [&](int axis, int64_t k, const Dims& concat_shape, const Dims& reshape_shape, int out) {
+      const int cat = add_tensor(op_name("repeat"), concat_shape, false);
+      fb::ConcatOptionsT o;
+      o.axis = axis;
+      emit(ir::OpType::Concat, std::vector<int>(static_cast<size_t>(k), t), {cat}, options_of(std::move(o)),
+           axis == 3 ? "repeat_w" : "repeat_h");
+      const int reshaped = out >= 0 ? out : add_tensor(op_name("rows"), reshape_shape, false);
+      emit(ir::OpType::Reshape, {cat}, {reshaped}, options_of(fb::ReshapeOptionsT{}),
+           axis == 3 ? "merge_w" : "merge_h");
+      t = reshaped;
+    };
+    const int out = new_output(0, {n, c, h * factor[2], w * factor[3]}, true);
+    if (factor[3] > 1) {
+      repeat(3, factor[3], {n, h, w, c * factor[3]}, {n, h, w * factor[3], c}, factor[2] > 1 ? -1 : out);
+      w *= factor[3];
+    }
+    if (factor[2] > 1) {
+      repeat(2, factor[2], {n, h, w * factor[2], c}, {n, h * factor[2], w, c}, out);
+    }
+    return true;
+  }
+
   bool cast() {
     Value* x;
     if (!act_input(0, &x)) return false;
@@ -1978,6 +2128,7 @@ class Importer {
   std::map<std::string, int> use_count_;
   std::vector<int> producer_;  // tensor index -> op index
   std::set<std::string> used_names_;
+  std::map<std::string, std::string> hard_sigmoid_of_;  // HardSigmoid(1/6, 1/2) output -> input
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "tools/common/inputs.h"
 
@@ -343,6 +344,82 @@ TEST(Images, RejectsUnknownFormatsAndMissingFiles) {
   EXPECT_FALSE(decode_image(bmp.data(), bmp.size(), 2, &decoded, &error));
   EXPECT_FALSE(load_image(temp_path("missing.png"), 3, &decoded, &error));
   EXPECT_NE(error.find("missing.png"), std::string::npos) << error;
+}
+
+// Encodes kPattern-like pixels as PNG in memory.
+std::vector<uint8_t> small_png() {
+  png_image image;
+  std::memset(&image, 0, sizeof(image));
+  image.version = PNG_IMAGE_VERSION;
+  image.width = 3;
+  image.height = 2;
+  image.format = PNG_FORMAT_RGB;
+  png_alloc_size_t size = 0;
+  png_image_write_to_memory(&image, nullptr, &size, 0, kPattern, 0, nullptr);
+  std::vector<uint8_t> bytes(size);
+  png_image_write_to_memory(&image, bytes.data(), &size, 0, kPattern, 0, nullptr);
+  bytes.resize(size);
+  return bytes;
+}
+
+TEST(Images, CorruptedFilesNeverCrash) {
+  // Random byte flips and truncations of valid files: each decode must return (true or false)
+  // without reading out of bounds (the sanitizer build checks) or trying absurd allocations.
+  std::string header = "P6\n3 2\n255\n";
+  std::vector<uint8_t> ppm(header.begin(), header.end());
+  ppm.insert(ppm.end(), &kPattern[0][0][0], &kPattern[0][0][0] + 18);
+  const float f32[4] = {1, 2, 3, 4};
+  const std::vector<std::vector<uint8_t>> seeds = {pattern_bmp(false), small_png(), ppm,
+                                                   npy_bytes("<f4", "(2, 2)", f32, sizeof(f32))};
+  std::mt19937 rng(77);
+  int decoded_ok = 0, rejected = 0;
+  for (size_t s = 0; s < seeds.size(); ++s) {
+    for (int trial = 0; trial < 400; ++trial) {
+      std::vector<uint8_t> bytes = seeds[s];
+      const int flips = std::uniform_int_distribution<int>(1, 6)(rng);
+      for (int f = 0; f < flips; ++f)
+        bytes[std::uniform_int_distribution<size_t>(0, bytes.size() - 1)(rng)] =
+            static_cast<uint8_t>(rng());
+      if (trial % 3 == 0) bytes.resize(std::uniform_int_distribution<size_t>(0, bytes.size())(rng));
+      std::string error;
+      bool ok;
+      if (s == 3) {
+        NpyArray array;
+        ok = parse_npy(bytes.data(), bytes.size(), &array, &error);
+        if (ok) {
+          EXPECT_EQ(array.data.size(), array.num_elements() * element_size(array.type));
+        }
+      } else {
+        Image image;
+        ok = decode_image(bytes.data(), bytes.size(), 3, &image, &error);
+        if (ok) {
+          EXPECT_EQ(image.pixels.size(), size_t(image.width) * image.height * 3);
+        }
+      }
+      if (ok) {
+        ++decoded_ok;
+      } else {
+        ++rejected;
+        EXPECT_FALSE(error.empty());
+      }
+    }
+  }
+  EXPECT_GT(rejected, 0);
+  EXPECT_GT(decoded_ok, 0);
+}
+
+TEST(Images, HugeClaimedSizesAreRejected) {
+  std::string header = "P5 100000 100000 255\n";
+  std::vector<uint8_t> pgm(header.begin(), header.end());
+  pgm.resize(pgm.size() + 64, 0);
+  Image image;
+  std::string error;
+  EXPECT_FALSE(decode_image(pgm.data(), pgm.size(), 1, &image, &error));
+  std::vector<uint8_t> bmp = pattern_bmp(false);
+  put_u32(&bmp, 18, 60000);
+  put_u32(&bmp, 22, 60000);
+  EXPECT_FALSE(decode_image(bmp.data(), bmp.size(), 3, &image, &error));
+  EXPECT_NE(error.find("truncated"), std::string::npos) << error;
 }
 
 TEST(Images, BilinearResize) {

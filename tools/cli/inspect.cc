@@ -7,6 +7,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <map>
 #include <string>
 #include <vector>
@@ -337,4 +338,13 @@ int inspect(int argc, char** argv) {
 }  // namespace
 }  // namespace octet::cli
 
-int main(int argc, char** argv) { return octet::cli::inspect(argc, argv); }
+int main(int argc, char** argv) {
+  // The host libraries (std::vector, file I/O) may throw, e.g. bad_alloc on a hostile file:
+  // report it like any other error instead of aborting.
+  try {
+    return octet::cli::inspect(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "octet-inspect: %s\n", e.what());
+    return 1;
+  }
+}

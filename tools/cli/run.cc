@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -493,4 +494,13 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace octet::cli
 
-int main(int argc, char** argv) { return octet::cli::run(argc, argv); }
+int main(int argc, char** argv) {
+  // The host libraries (std::vector, file I/O) may throw, e.g. bad_alloc on a hostile file:
+  // report it like any other error instead of aborting.
+  try {
+    return octet::cli::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "octet-run: %s\n", e.what());
+    return 1;
+  }
+}

@@ -21,6 +21,14 @@ bool fail(std::string* error, const std::string& message) {
   return false;
 }
 
+// A few bytes of header can claim any size: refuse images whose pixels would not reasonably fit
+// in memory instead of attempting the allocation.
+constexpr uint64_t kMaxImagePixels = uint64_t{64} << 20;
+
+bool image_size_ok(uint64_t width, uint64_t height) {
+  return width > 0 && height > 0 && width * height <= kMaxImagePixels;
+}
+
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -317,7 +325,7 @@ bool decode_png(const uint8_t* bytes, size_t size, int channels, Image* out, std
   // Always RGB: libpng's own gray conversion is gamma-aware and would not match the BT.601 luma
   // the other decoders use.
   image.format = PNG_FORMAT_RGB;
-  if (image.width == 0 || image.height == 0 || image.width > 65535 || image.height > 65535) {
+  if (!image_size_ok(image.width, image.height)) {
     png_image_free(&image);
     return fail(error, "PNG: unsupported dimensions");
   }
@@ -364,8 +372,8 @@ bool decode_jpeg_into(const uint8_t* bytes, size_t size, int channels, std::vect
   jpeg_read_header(&cinfo, TRUE);
   cinfo.out_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_start_decompress(&cinfo);
-  if (cinfo.output_components != channels || cinfo.output_width > 65535 ||
-      cinfo.output_height > 65535) {
+  if (cinfo.output_components != channels ||
+      !image_size_ok(cinfo.output_width, cinfo.output_height)) {
     std::snprintf(message, JMSG_LENGTH_MAX, "unsupported JPEG color space or size");
     jpeg_destroy_decompress(&cinfo);
     return false;
@@ -480,8 +488,7 @@ bool decode_pnm(const uint8_t* bytes, size_t size, int channels, Image* out, std
   ++pos;  // exactly one whitespace before the samples
   const int width = static_cast<int>(fields[0]), height = static_cast<int>(fields[1]);
   const int maxval = static_cast<int>(fields[2]);
-  if (width <= 0 || height <= 0 || width > 65535 || height > 65535 || maxval <= 0 ||
-      maxval > 65535)
+  if (!image_size_ok(width, height) || maxval <= 0 || maxval > 65535)
     return fail(error, "PNM: bad dimensions or maxval");
   const int sample_bytes = maxval > 255 ? 2 : 1;
   const size_t count = static_cast<size_t>(width) * height * src_channels;

@@ -324,6 +324,10 @@ Progress::Progress(std::string label, int total, bool enabled)
 
 void Progress::update(int done) {
   if (!enabled_ || total_ <= 0) return;
+  // Redraw at most ~10 times a second (and always at the end).
+  const double t = now_seconds();
+  if (done < total_ && t - last_draw_ < 0.1) return;
+  last_draw_ = t;
   const int width = 30;
   const int filled = static_cast<int>(static_cast<int64_t>(width) * done / total_);
   const double elapsed = now_seconds() - start_;

@@ -118,6 +118,7 @@ class Progress {
   int total_;
   bool enabled_;
   double start_;
+  double last_draw_ = 0.0;
 };
 
 }  // namespace octet::convert

@@ -195,8 +195,8 @@ std::vector<float> mel_weight_matrix(const MfccConfig& config) {
   return matrix;
 }
 
-bool compute_mfcc(const std::vector<int16_t>& samples, const MfccConfig& config,
-                  std::vector<float>* features, std::string* error) {
+bool compute_log_mel(const std::vector<int16_t>& samples, const MfccConfig& config,
+                     std::vector<float>* log_mel, std::string* error) {
   const int fft_length = mfcc_fft_length(config);
   if (config.frame_length <= 0 || config.frame_step <= 0 || config.desired_samples <= 0) {
     return fail(error, "MFCC: frame length, frame step and sample count must be positive");
@@ -204,10 +204,7 @@ bool compute_mfcc(const std::vector<int16_t>& samples, const MfccConfig& config,
   if (!is_power_of_two(fft_length) || fft_length < config.frame_length) {
     return fail(error, "MFCC: FFT length must be a power of two >= the frame length");
   }
-  if (config.num_mel_bins <= 0 || config.num_coefficients <= 0 ||
-      config.num_coefficients > config.num_mel_bins) {
-    return fail(error, "MFCC: need 0 < coefficients <= mel bins");
-  }
+  if (config.num_mel_bins <= 0) return fail(error, "MFCC: need at least one mel bin");
   if (!(config.lower_edge_hertz >= 0.0f && config.lower_edge_hertz < config.upper_edge_hertz &&
         config.upper_edge_hertz <= config.sample_rate / 2.0f)) {
     return fail(error, "MFCC: need 0 <= lower edge < upper edge <= Nyquist");
@@ -232,21 +229,11 @@ bool compute_mfcc(const std::vector<int16_t>& samples, const MfccConfig& config,
     window[i] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * kPi * i / config.frame_length));
   }
   const int num_bins = fft_length / 2 + 1;
-  const std::vector<float> mel_weights = mel_weight_matrix(config);
   const int num_mel = config.num_mel_bins;
-  // DCT-II basis with tf.signal's scaling: 2 * cos(...) / sqrt(2 * num_mel) = sqrt(2/N) cos(...).
-  std::vector<double> dct(static_cast<size_t>(config.num_coefficients) * num_mel);
-  for (int k = 0; k < config.num_coefficients; ++k) {
-    for (int n = 0; n < num_mel; ++n) {
-      dct[static_cast<size_t>(k) * num_mel + n] = std::sqrt(2.0 / num_mel) *
-                                                  std::cos(kPi * k * (2 * n + 1) / (2.0 * num_mel));
-    }
-  }
-
-  features->assign(static_cast<size_t>(num_frames) * config.num_coefficients, 0.0f);
+  const std::vector<float> mel_weights = mel_weight_matrix(config);
+  log_mel->assign(static_cast<size_t>(num_frames) * num_mel, 0.0f);
   std::vector<double> real(fft_length), imag(fft_length);
   std::vector<float> magnitude(num_bins);
-  std::vector<double> log_mel(num_mel);
   for (int frame = 0; frame < num_frames; ++frame) {
     const float* x = signal.data() + static_cast<size_t>(frame) * config.frame_step;
     std::fill(real.begin(), real.end(), 0.0);
@@ -259,14 +246,41 @@ bool compute_mfcc(const std::vector<int16_t>& samples, const MfccConfig& config,
     for (int m = 0; m < num_mel; ++m) {
       double sum = 0.0;
       for (int bin = 0; bin < num_bins; ++bin) {
-        sum += static_cast<double>(magnitude[bin]) * mel_weights[static_cast<size_t>(bin) * num_mel + m];
+        sum += static_cast<double>(magnitude[bin]) *
+               mel_weights[static_cast<size_t>(bin) * num_mel + m];
       }
-      log_mel[m] = std::log(static_cast<double>(static_cast<float>(sum)) + config.log_offset);
+      (*log_mel)[static_cast<size_t>(frame) * num_mel + m] = static_cast<float>(
+          std::log(static_cast<double>(static_cast<float>(sum)) + config.log_offset));
     }
-    for (int k = 0; k < config.num_coefficients; ++k) {
+  }
+  return true;
+}
+
+bool compute_mfcc(const std::vector<int16_t>& samples, const MfccConfig& config,
+                  std::vector<float>* features, std::string* error) {
+  if (config.num_coefficients <= 0 || config.num_coefficients > config.num_mel_bins) {
+    return fail(error, "MFCC: need 0 < coefficients <= mel bins");
+  }
+  std::vector<float> log_mel;
+  if (!compute_log_mel(samples, config, &log_mel, error)) return false;
+  const int num_mel = config.num_mel_bins;
+  const int num_coefficients = config.num_coefficients;
+  const size_t num_frames = log_mel.size() / num_mel;
+  // DCT-II with tf.signal's scaling: 2 * cos(...) / sqrt(2 * num_mel) = sqrt(2/N) cos(...).
+  std::vector<double> dct(static_cast<size_t>(num_coefficients) * num_mel);
+  for (int k = 0; k < num_coefficients; ++k) {
+    for (int n = 0; n < num_mel; ++n) {
+      dct[static_cast<size_t>(k) * num_mel + n] =
+          std::sqrt(2.0 / num_mel) * std::cos(kPi * k * (2 * n + 1) / (2.0 * num_mel));
+    }
+  }
+  features->assign(num_frames * num_coefficients, 0.0f);
+  for (size_t frame = 0; frame < num_frames; ++frame) {
+    const float* row = log_mel.data() + frame * num_mel;
+    for (int k = 0; k < num_coefficients; ++k) {
       double sum = 0.0;
-      for (int n = 0; n < num_mel; ++n) sum += dct[static_cast<size_t>(k) * num_mel + n] * log_mel[n];
-      (*features)[static_cast<size_t>(frame) * config.num_coefficients + k] = static_cast<float>(sum);
+      for (int n = 0; n < num_mel; ++n) sum += dct[static_cast<size_t>(k) * num_mel + n] * row[n];
+      (*features)[frame * num_coefficients + k] = static_cast<float>(sum);
     }
   }
   return true;
@@ -469,9 +483,11 @@ uint32_t filterbank_sqrt(uint64_t x) {
   return static_cast<uint32_t>(rounded_isqrt(x, 0xFFFFFFFFu));
 }
 
-// Triangular mel filterbank on FFT bins. Channel c's response is the weighted sum of its
-// rising edge (bins between center c-1 and center c, weight rising to 1) and the falling edge
-// of the next band (the same bins' complementary "unweights" belong to channel c-1).
+// Triangular mel filterbank on FFT bins, described as num_channels + 1 bands between
+// consecutive channel centers (the first starts at the lower band limit). A band's bins carry a
+// weight falling from 1 to 0 across the band (the falling edge of the channel centered at the
+// band's start) and the complementary "unweight" (the rising edge of the channel centered at
+// its end).
 struct Filterbank {
   int num_channels = 0;
   int start_index = 0, end_index = 0;
@@ -486,7 +502,7 @@ bool build_filterbank(const MicroFrontendConfig& config, int spectrum_size, Filt
                       std::string* error) {
   const int num_bands = config.num_channels + 1;
   bank->num_channels = config.num_channels;
-  // Band upper edges (= channel centers) equally spaced in mel, in float like the reference.
+  // Band ends (= channel centers) equally spaced in mel, in float like the reference.
   const float mel_low = mel_of(config.lower_band_limit);
   const float mel_high = mel_of(config.upper_band_limit);
   const float mel_spacing = (mel_high - mel_low) / static_cast<float>(num_bands);
@@ -569,9 +585,8 @@ int16_t pcan_gain_at(const PcanGain& table, uint32_t x) {
   if (x <= 2) return table.below3[x];
   const int interval = bit_length32(x);
   const int16_t* c = table.coefficients[interval];
-  const int32_t fraction =
-      static_cast<int32_t>((interval < 11 ? (x << (11 - interval)) : (x >> (interval - 11))) &
-                           0x3FF);
+  const int32_t fraction = static_cast<int32_t>(
+      (interval < 11 ? (x << (11 - interval)) : (x >> (interval - 11))) & 0x3FF);
   int32_t result = (int32_t{c[2]} * fraction) >> 5;
   result += static_cast<int32_t>(static_cast<uint32_t>(c[1]) << 5);
   result *= fraction;
@@ -665,7 +680,8 @@ bool compute_micro_frontend(const std::vector<int16_t>& samples, const MicroFron
 
   // The FFT's 1/n scaling and the filterbank's Q12 weights leave log2(fft_size) - 1 - 6 bits to
   // undo before PCAN and the log.
-  const int correction_bits = bit_length32(static_cast<uint32_t>(fft_size)) - 1 - kFilterbankBits / 2;
+  const int correction_bits =
+      bit_length32(static_cast<uint32_t>(fft_size)) - 1 - kFilterbankBits / 2;
   const uint32_t even_smoothing =
       static_cast<uint32_t>(config.even_smoothing * (1 << kNoiseReductionBits));
   const uint32_t odd_smoothing =
@@ -711,14 +727,15 @@ bool compute_micro_frontend(const std::vector<int16_t>& samples, const MicroFron
       energy[i] = static_cast<int32_t>(static_cast<uint32_t>(re * re + im * im));
     }
 
-    // 3. Filterbank: band b's bins feed channel b - 1 with their weights (rising edge) and
-    //    channel b with their unweights (falling edge); band 0's rising edge and the last
-    //    band's falling edge belong to no channel.
+    // 3. Filterbank: band b's bins feed channel b - 1 with their weights (its falling edge) and
+    //    channel b with their unweights (its rising edge); band 0's weights and the last
+    //    band's unweights belong to no channel.
     std::fill(band_sum.begin(), band_sum.end(), 0);
     for (int band = 0; band <= channels; ++band) {
       uint64_t weighted = 0, unweighted = 0;
       for (int j = 0; j < bank.band_width[band]; ++j) {
-        const uint64_t e = static_cast<uint64_t>(static_cast<int64_t>(energy[bank.band_start[band] + j]));
+        const uint64_t e =
+            static_cast<uint64_t>(static_cast<int64_t>(energy[bank.band_start[band] + j]));
         weighted += static_cast<uint64_t>(bank.weights[band][j]) * e;
         unweighted += static_cast<uint64_t>(bank.unweights[band][j]) * e;
       }
@@ -737,8 +754,8 @@ bool compute_micro_frontend(const std::vector<int16_t>& samples, const MicroFron
           kNoiseReductionBits);
       noise_estimate[c] = estimate;
       estimate = std::min(estimate, scaled_up);
-      const uint32_t floor =
-          static_cast<uint32_t>((uint64_t{signal[c]} * min_signal_remaining) >> kNoiseReductionBits);
+      const uint32_t floor = static_cast<uint32_t>((uint64_t{signal[c]} * min_signal_remaining) >>
+                                                   kNoiseReductionBits);
       const uint32_t subtracted = (scaled_up - estimate) >> config.smoothing_bits;
       signal[c] = std::max(subtracted, floor);
     }
@@ -746,8 +763,8 @@ bool compute_micro_frontend(const std::vector<int16_t>& samples, const MicroFron
     // 5. PCAN: divide by a power of the noise estimate, then soft-threshold.
     if (config.enable_pcan) {
       for (int c = 0; c < channels; ++c) {
-        const uint32_t gain =
-            static_cast<uint32_t>(static_cast<int32_t>(pcan_gain_at(gain_table, noise_estimate[c])));
+        const uint32_t gain = static_cast<uint32_t>(
+            static_cast<int32_t>(pcan_gain_at(gain_table, noise_estimate[c])));
         const uint32_t snr = static_cast<uint32_t>((uint64_t{signal[c]} * gain) >> snr_shift);
         signal[c] = pcan_shrink(snr);
       }
@@ -780,7 +797,8 @@ bool compute_micro_speech_input(const std::vector<int16_t>& samples,
   std::vector<uint16_t> values;
   if (!compute_micro_frontend(samples, config, &values, error)) return false;
   features->resize(values.size());
-  for (size_t i = 0; i < values.size(); ++i) features->at(i) = micro_speech_feature_to_int8(values[i]);
+  for (size_t i = 0; i < values.size(); ++i)
+    features->at(i) = micro_speech_feature_to_int8(values[i]);
   return true;
 }
 

@@ -55,6 +55,10 @@ int mfcc_num_frames(const MfccConfig& config, int num_samples);
 // reference; here it is left unscaled (divided by 32768) instead.
 bool compute_mfcc(const std::vector<int16_t>& samples, const MfccConfig& config,
                   std::vector<float>* features, std::string* error);
+// The stage before the DCT: row-major [frames][num_mel_bins] log(mel + log_offset), same
+// normalization and checks as compute_mfcc.
+bool compute_log_mel(const std::vector<int16_t>& samples, const MfccConfig& config,
+                     std::vector<float>* log_mel, std::string* error);
 // The mel filter matrix, [fft_length / 2 + 1][num_mel_bins] row-major, float32 as tf.signal
 // computes it (exposed for tests).
 std::vector<float> mel_weight_matrix(const MfccConfig& config);

@@ -1,8 +1,10 @@
 // octet-features: computes keyword-spotting features from a 16 kHz WAV file and writes them as
 // .npy, ready for `octet-run --input` or a reference runtime.
-//   --kind mfcc       float32 [1,49,10,1]  MLPerf Tiny KWS DS-CNN input (int8 with --scale/--zero-point)
+//   --kind mfcc       float32 [1,49,10,1]  MLPerf Tiny KWS DS-CNN input (int8 with
+//   --scale/--zero-point)
 //   --kind micro      int8    [1,1960]     TFLM micro_speech input (49 frames x 40 channels)
-//   --kind micro-raw  int32   [49,40]      the micro frontend's uint16 values before int8 conversion
+//   --kind micro-raw  int32   [49,40]      the micro frontend's uint16 values before int8
+//   conversion
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -62,7 +64,8 @@ int main(int argc, char** argv) {
   }
   if (wav_path.empty() || output_path.empty() || kind.empty()) return usage();
   if (have_scale != have_zero_point || (have_scale && kind != "mfcc")) {
-    std::fprintf(stderr, "octet-features: --scale and --zero-point go together, with --kind mfcc\n");
+    std::fprintf(stderr,
+                 "octet-features: --scale and --zero-point go together, with --kind mfcc\n");
     return 2;
   }
 
@@ -91,9 +94,10 @@ int main(int argc, char** argv) {
     const std::vector<int64_t> shape = {1, audio::mfcc_num_frames(config, config.desired_samples),
                                         config.num_coefficients, 1};
     if (have_scale) {
-      const std::vector<int8_t> q =
-          audio::quantize_to_int8(mfcc, static_cast<float>(scale), static_cast<int32_t>(zero_point));
-      saved = tools::save_npy(output_path, tools::ElementType::kInt8, shape, q.data(), q.size(), &error);
+      const std::vector<int8_t> q = audio::quantize_to_int8(mfcc, static_cast<float>(scale),
+                                                            static_cast<int32_t>(zero_point));
+      saved = tools::save_npy(output_path, tools::ElementType::kInt8, shape, q.data(), q.size(),
+                              &error);
     } else {
       saved = tools::save_npy(output_path, tools::ElementType::kFloat32, shape, mfcc.data(),
                               mfcc.size() * sizeof(float), &error);
@@ -105,16 +109,19 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "octet-features: %s\n", error.c_str());
       return 1;
     }
-    const int64_t frames = audio::micro_frontend_num_frames(config, static_cast<int>(wav.samples.size()));
+    const int64_t frames =
+        audio::micro_frontend_num_frames(config, static_cast<int>(wav.samples.size()));
     if (kind == "micro") {
       std::vector<int8_t> q(values.size());
-      for (size_t i = 0; i < values.size(); ++i) q[i] = audio::micro_speech_feature_to_int8(values[i]);
+      for (size_t i = 0; i < values.size(); ++i)
+        q[i] = audio::micro_speech_feature_to_int8(values[i]);
       saved = tools::save_npy(output_path, tools::ElementType::kInt8,
                               {1, frames * config.num_channels}, q.data(), q.size(), &error);
     } else {
       std::vector<int32_t> wide(values.begin(), values.end());
-      saved = tools::save_npy(output_path, tools::ElementType::kInt32, {frames, config.num_channels},
-                              wide.data(), wide.size() * sizeof(int32_t), &error);
+      saved =
+          tools::save_npy(output_path, tools::ElementType::kInt32, {frames, config.num_channels},
+                          wide.data(), wide.size() * sizeof(int32_t), &error);
     }
   } else {
     std::fprintf(stderr, "octet-features: unknown --kind '%s'\n", kind.c_str());

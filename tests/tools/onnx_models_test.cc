@@ -27,11 +27,11 @@ bool exists(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0;
 }
-#define REQUIRE_SHARED(path)                                                          \
-  do {                                                                                \
-    if (!exists(path))                                                                \
-      GTEST_SKIP() << "shared data not found: " << (path)                             \
-                   << " (set OCTET_SHARED_DIR to the shared/ folder)";                \
+#define REQUIRE_SHARED(path)                                           \
+  do {                                                                 \
+    if (!exists(path))                                                 \
+      GTEST_SKIP() << "shared data not found: " << (path)              \
+                   << " (set OCTET_SHARED_DIR to the shared/ folder)"; \
   } while (0)
 
 std::string mnist_path() { return shared_path("models/onnx/wonnx_opt-mnist.onnx"); }
@@ -82,10 +82,12 @@ std::string onnxruntime_python(std::string* reason) {
   const std::string python = venv + "/bin/python";
   const std::string probe = "'" + python + "' -c 'import onnxruntime, numpy' > /dev/null 2>&1";
   if (exists(python) && std::system(probe.c_str()) == 0) return python;
-  const std::string create = "python3 -m venv '" + venv + "' > /dev/null 2>&1 && timeout 600 '" + venv +
-                             "/bin/pip' install -q onnxruntime numpy > '" + venv + ".log' 2>&1";
+  const std::string create = "python3 -m venv '" + venv + "' > /dev/null 2>&1 && timeout 600 '" +
+                             venv + "/bin/pip' install -q onnxruntime numpy > '" + venv +
+                             ".log' 2>&1";
   if (std::system(create.c_str()) != 0 || std::system(probe.c_str()) != 0) {
-    *reason = "could not create a venv with onnxruntime at " + venv + " (offline? see " + venv + ".log)";
+    *reason =
+        "could not create a venv with onnxruntime at " + venv + " (offline? see " + venv + ".log)";
     return "";
   }
   return python;
@@ -133,10 +135,12 @@ TEST(OnnxModels, MnistMatchesOnnxRuntimeOnDigits) {
   ASSERT_EQ(std::system(("mkdir -p '" + dir + "'").c_str()), 0);
   {
     std::ofstream in(dir + "/mnist_in.bin", std::ios::binary);
-    for (const auto& image : images) in.write(reinterpret_cast<const char*>(image.data()), image.size() * 4);
+    for (const auto& image : images)
+      in.write(reinterpret_cast<const char*>(image.data()), image.size() * 4);
   }
-  const std::string command = "'" + python + "' '" + OCTET_ONNX_TEST_ORT_SCRIPT + "' '" + mnist_path() +
-                              "' '" + dir + "/mnist_in.bin' 1,1,28,28 '" + dir + "/mnist_out.bin'";
+  const std::string command = "'" + python + "' '" + OCTET_ONNX_TEST_ORT_SCRIPT + "' '" +
+                              mnist_path() + "' '" + dir + "/mnist_in.bin' 1,1,28,28 '" + dir +
+                              "/mnist_out.bin'";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   std::vector<float> reference(kImages * 10);
   {
@@ -163,9 +167,10 @@ TEST(OnnxModels, MnistMatchesOnnxRuntimeOnDigits) {
     agree += argmax(logits.data(), 10) == argmax(ref, 10);
     correct += argmax(logits.data(), 10) == labels[i];
   }
-  std::printf("MNIST (sklearn digits rendered 28x28): %d/%d correct, top-1 agreement with ORT %d/%d, "
-              "max |logit diff| %g (max |logit| %g)\n",
-              correct, kImages, agree, kImages, max_diff, max_magnitude);
+  std::printf(
+      "MNIST (sklearn digits rendered 28x28): %d/%d correct, top-1 agreement with ORT %d/%d, "
+      "max |logit diff| %g (max |logit| %g)\n",
+      correct, kImages, agree, kImages, max_diff, max_magnitude);
   EXPECT_LE(max_diff, 1e-4f * std::max(1.0f, max_magnitude));
   EXPECT_EQ(agree, kImages);
 }
@@ -190,7 +195,8 @@ TEST(OnnxModels, MnistRunsThroughSerializeAndRuntime) {
   octet_session_options options;
   octet_session_options_init(&options);
   octet_session* session = nullptr;
-  ASSERT_EQ(octet_session_create(model, &options, nullptr, 0, &session), OCTET_OK) << octet_last_error();
+  ASSERT_EQ(octet_session_create(model, &options, nullptr, 0, &session), OCTET_OK)
+      << octet_last_error();
   std::vector<std::vector<float>> images;
   std::vector<int> labels;
   ASSERT_TRUE(load_digits(20, &images, &labels));
@@ -200,7 +206,8 @@ TEST(OnnxModels, MnistRunsThroughSerializeAndRuntime) {
     const float* logits = static_cast<const float*>(octet_session_output(session, 0));
     GraphEvaluator eval(g);
     ASSERT_EQ(eval.run({images[i]}), "");
-    EXPECT_TRUE(all_near(std::vector<float>(logits, logits + 10), eval.output(0), 1e-4f)) << "image " << i;
+    EXPECT_TRUE(all_near(std::vector<float>(logits, logits + 10), eval.output(0), 1e-4f))
+        << "image " << i;
   }
   octet_session_destroy(session);
   octet_model_close(model);
@@ -215,7 +222,8 @@ TEST(OnnxModels, TruncatedMnistFailsCleanly) {
   for (size_t cut : {size_t{10}, bytes.size() / 3, bytes.size() / 2, bytes.size() - 7}) {
     ir::Graph g;
     std::string error;
-    EXPECT_FALSE(convert::import_onnx_buffer(bytes.data(), cut, {}, &g, &error)) << "cut at " << cut;
+    EXPECT_FALSE(convert::import_onnx_buffer(bytes.data(), cut, {}, &g, &error))
+        << "cut at " << cut;
     EXPECT_FALSE(error.empty());
   }
   // Flipped bytes inside the weights' raw data keep the file parseable; flipped bytes in the
@@ -243,8 +251,10 @@ TEST(OnnxModels, SileroVadReportsTheBlockingOps) {
   options.input_shapes["state"] = {2, 1, 128};
   EXPECT_FALSE(convert::import_onnx(path, options, &g, &error));
   std::printf("Silero VAD: %s\n", error.c_str());
-  EXPECT_NE(error.find("'/model/stft/padding/Pad' (Pad): only mode 'constant' is supported, got 'reflect'"),
-            std::string::npos)
+  EXPECT_NE(
+      error.find(
+          "'/model/stft/padding/Pad' (Pad): only mode 'constant' is supported, got 'reflect'"),
+      std::string::npos)
       << error;
   EXPECT_NE(error.find("does not support: If, LSTM]"), std::string::npos) << error;
 }

@@ -19,8 +19,9 @@ struct ConvParams {
   int64_t n = 1, c = 3, h = 7, w = 6, oc = 4, kh = 3, kw = 3, group = 1;
   int64_t sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0, pr = 0;
 };
-std::vector<float> conv_nchw(const ConvParams& p, const std::vector<float>& x, const std::vector<float>& w,
-                             const std::vector<float>& b, int64_t* oh_out, int64_t* ow_out) {
+std::vector<float> conv_nchw(const ConvParams& p, const std::vector<float>& x,
+                             const std::vector<float>& w, const std::vector<float>& b,
+                             int64_t* oh_out, int64_t* ow_out) {
   const int64_t oh = (p.h + p.pt + p.pb - ((p.kh - 1) * p.dh + 1)) / p.sh + 1;
   const int64_t ow = (p.w + p.pl + p.pr - ((p.kw - 1) * p.dw + 1)) / p.sw + 1;
   const int64_t icg = p.c / p.group, ocg = p.oc / p.group;
@@ -52,8 +53,10 @@ MB conv_model(const ConvParams& p, const std::vector<float>& w, const std::vecto
   m.input("x", {p.n, p.c, p.h, p.w});
   m.init("w", {p.oc, p.c / p.group, p.kh, p.kw}, w);
   if (!b.empty()) m.init("b", {p.oc}, b);
-  auto* n = m.node("Conv", b.empty() ? std::vector<std::string>{"x", "w"} : std::vector<std::string>{"x", "w", "b"},
-                   {"y"}, "conv");
+  auto* n = m.node(
+      "Conv",
+      b.empty() ? std::vector<std::string>{"x", "w"} : std::vector<std::string>{"x", "w", "b"},
+      {"y"}, "conv");
   MB::attr_ints(n, "strides", {p.sh, p.sw});
   MB::attr_ints(n, "dilations", {p.dh, p.dw});
   MB::attr_i(n, "group", p.group);
@@ -88,11 +91,12 @@ TEST_P(OnnxConvTest, MatchesNchwConvolution) {
   const bool depthwise = p.group > 1 && p.group == p.c;
   EXPECT_EQ(g.ops[0].type, depthwise ? ir::OpType::DepthwiseConv2D : ir::OpType::Conv2D);
   // NHWC output shape.
-  EXPECT_EQ(g.tensors[g.outputs[0]].shape, (std::vector<int32_t>{int32_t(p.n), int32_t(oh), int32_t(ow), int32_t(p.oc)}));
+  EXPECT_EQ(g.tensors[g.outputs[0]].shape,
+            (std::vector<int32_t>{int32_t(p.n), int32_t(oh), int32_t(ow), int32_t(p.oc)}));
 }
 
-ConvParams make(int64_t c, int64_t oc, int64_t group, int64_t k, int64_t s, int64_t d, int64_t pad_t,
-                int64_t pad_l, int64_t pad_b, int64_t pad_r) {
+ConvParams make(int64_t c, int64_t oc, int64_t group, int64_t k, int64_t s, int64_t d,
+                int64_t pad_t, int64_t pad_l, int64_t pad_b, int64_t pad_r) {
   ConvParams p;
   p.c = c;
   p.oc = oc;
@@ -131,7 +135,8 @@ TEST(OnnxImporter, ConvAutoPadSameUpperAndLower) {
     };
     pads(p.h, &p.pt, &p.pb);
     pads(p.w, &p.pl, &p.pr);
-    const auto x = random_values(p.c * p.h * p.w, 4), w = random_values(p.oc * p.c * 16, 5), b = random_values(3, 6);
+    const auto x = random_values(p.c * p.h * p.w, 4), w = random_values(p.oc * p.c * 16, 5),
+               b = random_values(3, 6);
     int64_t oh, ow;
     const auto expected = conv_nchw(p, x, w, b, &oh, &ow);
     EXPECT_EQ(oh, 4);
@@ -144,7 +149,8 @@ TEST(OnnxImporter, ConvAutoPadSameUpperAndLower) {
 
 TEST(OnnxImporter, ConvBatchNormReluFoldIntoOneOp) {
   ConvParams p = make(3, 4, 1, 3, 1, 1, 1, 1, 1, 1);
-  const auto x = random_values(p.c * p.h * p.w, 7), w = random_values(4 * 3 * 9, 8), b = random_values(4, 9);
+  const auto x = random_values(p.c * p.h * p.w, 7), w = random_values(4 * 3 * 9, 8),
+             b = random_values(4, 9);
   MB m = conv_model(p, w, b);
   const std::vector<float> scale = {1.5f, -0.5f, 2.0f, 0.25f}, shift = {0.1f, 0.2f, -0.3f, 0.0f},
                            mean = {0.5f, -0.2f, 0.0f, 1.0f}, var = {1.0f, 0.25f, 4.0f, 0.5f};
@@ -334,12 +340,16 @@ TEST(OnnxImporter, ElementwiseWithPerChannelAndScalarConstants) {
       MB m(13);
       m.input("x", shape);
       m.init("c", {3, 1, 1}, per_channel);
-      m.node(op, constant_first ? std::vector<std::string>{"c", "x"} : std::vector<std::string>{"x", "c"}, {"y"});
+      m.node(
+          op,
+          constant_first ? std::vector<std::string>{"c", "x"} : std::vector<std::string>{"x", "c"},
+          {"y"});
       m.output("y");
       const auto x = random_values(12, 20, 0.5f, 2.0f);
       std::vector<float> expected(12);
       for (int i = 0; i < 12; ++i) {
-        const float a = constant_first ? per_channel[i / 4] : x[i], b = constant_first ? x[i] : per_channel[i / 4];
+        const float a = constant_first ? per_channel[i / 4] : x[i],
+                    b = constant_first ? x[i] : per_channel[i / 4];
         expected[i] = op == "Add" ? a + b : op == "Sub" ? a - b : op == "Mul" ? a * b : a / b;
       }
       std::vector<std::vector<float>> out;
@@ -359,7 +369,8 @@ TEST(OnnxImporter, ElementwiseOfTwoActivationsBroadcasts) {
   std::vector<float> expected(12);
   for (int c = 0; c < 2; ++c)
     for (int h = 0; h < 2; ++h)
-      for (int w = 0; w < 3; ++w) expected[(c * 2 + h) * 3 + w] = a[(c * 2 + h) * 3 + w] * b[c * 3 + w];
+      for (int w = 0; w < 3; ++w)
+        expected[(c * 2 + h) * 3 + w] = a[(c * 2 + h) * 3 + w] * b[c * 3 + w];
   std::vector<std::vector<float>> out;
   ASSERT_TRUE(run_model(m, {a, b}, &out));
   EXPECT_TRUE(all_near(out[0], expected, 1e-6f));
@@ -416,8 +427,9 @@ TEST(OnnxImporter, PoolingAndMeans) {
     for (int c = 0; c < 2; ++c)
       for (int h = 0; h < 2; ++h)
         for (int w = 0; w < 2; ++w)
-          expected.push_back(std::max(std::max(at(c, 2 * h, 2 * w), at(c, 2 * h, 2 * w + 1)),
-                                      std::max(at(c, 2 * h + 1, 2 * w), at(c, 2 * h + 1, 2 * w + 1))));
+          expected.push_back(
+              std::max(std::max(at(c, 2 * h, 2 * w), at(c, 2 * h, 2 * w + 1)),
+                       std::max(at(c, 2 * h + 1, 2 * w), at(c, 2 * h + 1, 2 * w + 1))));
     std::vector<std::vector<float>> out;
     ASSERT_TRUE(run_model(m, {x}, &out));
     EXPECT_TRUE(all_near(out[0], expected, 0.0f));
@@ -548,7 +560,8 @@ TEST(OnnxImporter, ConcatTransposeSoftmaxOnFourDims) {
     for (int h = 0; h < 2; ++h) {
       float sum = 0;
       for (int w = 0; w < 3; ++w) sum += std::exp(cat_v[(c * 2 + h) * 3 + w]);
-      for (int w = 0; w < 3; ++w) expected[(w * 3 + c) * 2 + h] = std::exp(cat_v[(c * 2 + h) * 3 + w]) / sum;
+      for (int w = 0; w < 3; ++w)
+        expected[(w * 3 + c) * 2 + h] = std::exp(cat_v[(c * 2 + h) * 3 + w]) / sum;
     }
   std::vector<std::vector<float>> out;
   ASSERT_TRUE(run_model(m, {a, b}, &out));
@@ -686,7 +699,8 @@ TEST(OnnxImporter, SoftmaxOverSpatialAxisMovesTheAxisLast) {
     for (int w = 0; w < 2; ++w) {
       float sum = 0;
       for (int h = 0; h < 3; ++h) sum += std::exp(x[(c * 3 + h) * 2 + w]);
-      for (int h = 0; h < 3; ++h) expected[(c * 3 + h) * 2 + w] = std::exp(x[(c * 3 + h) * 2 + w]) / sum;
+      for (int h = 0; h < 3; ++h)
+        expected[(c * 3 + h) * 2 + w] = std::exp(x[(c * 3 + h) * 2 + w]) / sum;
     }
   std::vector<std::vector<float>> out;
   ir::Graph g;
@@ -787,7 +801,8 @@ TEST(OnnxImporter, DynamicDimensionsNeedShapes) {
   EXPECT_NE(error.find("'pixels'"), std::string::npos) << error;
   EXPECT_NE(error.find("dynamic"), std::string::npos) << error;
   options.input_shapes["pixels"] = {1, 3, 5, 4};
-  ASSERT_TRUE(convert::import_onnx_buffer(bytes.data(), bytes.size(), options, &g, &error)) << error;
+  ASSERT_TRUE(convert::import_onnx_buffer(bytes.data(), bytes.size(), options, &g, &error))
+      << error;
   EXPECT_EQ(g.tensors[g.inputs[0]].shape, (std::vector<int32_t>{1, 5, 4, 3}));  // NHWC
   EXPECT_EQ(g.metadata["input_layout"], "NHWC");
   EXPECT_EQ(g.metadata["source_layout"], "NCHW");
@@ -800,7 +815,8 @@ TEST(OnnxImporter, DynamicDimensionsNeedShapes) {
   const std::string b_bytes = b.bytes();
   options = {};
   options.default_dynamic_dim = 3;
-  ASSERT_TRUE(convert::import_onnx_buffer(b_bytes.data(), b_bytes.size(), options, &g, &error)) << error;
+  ASSERT_TRUE(convert::import_onnx_buffer(b_bytes.data(), b_bytes.size(), options, &g, &error))
+      << error;
   EXPECT_EQ(g.tensors[g.inputs[0]].shape, (std::vector<int32_t>{3, 4}));
 }
 

@@ -113,7 +113,8 @@ class ModelBuilder {
   onnx::GraphProto* graph_;
 };
 
-inline std::vector<float> random_values(int64_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+inline std::vector<float> random_values(int64_t n, uint32_t seed, float lo = -1.0f,
+                                        float hi = 1.0f) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(lo, hi);
   std::vector<float> v(static_cast<size_t>(n));
@@ -146,7 +147,8 @@ class GraphEvaluator {
     for (size_t i = 0; i < g.tensors.size(); ++i)
       if (g.tensors[i].is_constant) {
         values_[i].resize(g.tensors[i].data.size() / 4);
-        if (!values_[i].empty()) std::memcpy(values_[i].data(), g.tensors[i].data.data(), g.tensors[i].data.size());
+        if (!values_[i].empty())
+          std::memcpy(values_[i].data(), g.tensors[i].data.data(), g.tensors[i].data.size());
       }
   }
 
@@ -169,7 +171,9 @@ class GraphEvaluator {
  private:
   Dims shape(int t) const { return Dims(g_.tensors[t].shape.begin(), g_.tensors[t].shape.end()); }
   int64_t elements(int t) const { return count(shape(t)); }
-  static float clampf(const ir::Op& op, float v) { return std::min(std::max(v, op.act_min), op.act_max); }
+  static float clampf(const ir::Op& op, float v) {
+    return std::min(std::max(v, op.act_min), op.act_max);
+  }
 
   static std::vector<int64_t> strides(const Dims& d) {
     std::vector<int64_t> s(d.size(), 1);
@@ -207,7 +211,8 @@ class GraphEvaluator {
         const auto& w = values_[op.inputs[1]];
         const Dims ws = shape(op.inputs[1]);
         const bool dw = op.type == T::DepthwiseConv2D;
-        const int64_t n = xs[0], ih = xs[1], iw = xs[2], ic = xs[3], oh = ys[1], ow = ys[2], oc = ys[3];
+        const int64_t n = xs[0], ih = xs[1], iw = xs[2], ic = xs[3], oh = ys[1], ow = ys[2],
+                      oc = ys[3];
         const int64_t kh = dw ? ws[ws.size() - 3] : ws[1], kw = dw ? ws[ws.size() - 2] : ws[2];
         const int64_t groups = dw ? ic : o->groups;
         const int64_t icg = ic / groups, ocg = oc / groups;
@@ -218,7 +223,8 @@ class GraphEvaluator {
             for (int64_t ox = 0; ox < ow; ++ox)
               for (int64_t c = 0; c < oc; ++c) {
                 const int64_t g = c / ocg;
-                float acc = op.inputs.size() > 2 && op.inputs[2] >= 0 ? values_[op.inputs[2]][c] : 0.0f;
+                float acc =
+                    op.inputs.size() > 2 && op.inputs[2] >= 0 ? values_[op.inputs[2]][c] : 0.0f;
                 for (int64_t ky = 0; ky < kh; ++ky)
                   for (int64_t kx = 0; kx < kw; ++kx) {
                     const int64_t yy = oy * o->stride_h - o->pad_top + ky * o->dilation_h;
@@ -259,7 +265,10 @@ class GraphEvaluator {
         if (ao.empty() || bo.empty()) return "broadcast";
         for (size_t i = 0; i < out.size(); ++i) {
           const float p = x[ao[i]], q = b[bo[i]];
-          const float r = op.type == T::Add ? p + q : op.type == T::Sub ? p - q : op.type == T::Mul ? p * q : p / q;
+          const float r = op.type == T::Add   ? p + q
+                          : op.type == T::Sub ? p - q
+                          : op.type == T::Mul ? p * q
+                                              : p / q;
           out[i] = clampf(op, r);
         }
         return "";
@@ -277,9 +286,11 @@ class GraphEvaluator {
                 int counted = 0;
                 for (int64_t ky = 0; ky < o->filter_h; ++ky)
                   for (int64_t kx = 0; kx < o->filter_w; ++kx) {
-                    const int64_t yy = oy * o->stride_h - o->pad_top + ky, xx = ox * o->stride_w - o->pad_left + kx;
+                    const int64_t yy = oy * o->stride_h - o->pad_top + ky,
+                                  xx = ox * o->stride_w - o->pad_left + kx;
                     const bool inside = yy >= 0 && yy < ih && xx >= 0 && xx < iw;
-                    if (o->count_include_pad && yy < ih + o->pad_bottom && xx < iw + o->pad_right) ++counted;
+                    if (o->count_include_pad && yy < ih + o->pad_bottom && xx < iw + o->pad_right)
+                      ++counted;
                     if (!inside) continue;
                     if (!o->count_include_pad) ++counted;
                     const float v = x[((b * ih + yy) * iw + xx) * c + ch];
@@ -345,7 +356,8 @@ class GraphEvaluator {
         for (int64_t r = 0; r < outer; ++r) {
           float mx = -INFINITY, sum = 0.0f;
           for (int64_t i = 0; i < depth; ++i) mx = std::max(mx, x[r * depth + i]);
-          for (int64_t i = 0; i < depth; ++i) sum += out[r * depth + i] = std::exp(x[r * depth + i] - mx);
+          for (int64_t i = 0; i < depth; ++i)
+            sum += out[r * depth + i] = std::exp(x[r * depth + i] - mx);
           for (int64_t i = 0; i < depth; ++i) out[r * depth + i] /= sum;
         }
         return "";
@@ -360,12 +372,24 @@ class GraphEvaluator {
           const float v = x[i];
           float r = 0.0f;
           switch (op.type) {
-            case T::Logistic: r = 1.0f / (1.0f + std::exp(-v)); break;
-            case T::Tanh: r = std::tanh(v); break;
-            case T::Relu: r = std::max(v, 0.0f); break;
-            case T::Relu6: r = std::min(std::max(v, 0.0f), 6.0f); break;
-            case T::HardSwish: r = v * std::min(std::max(v + 3.0f, 0.0f), 6.0f) / 6.0f; break;
-            default: r = std::sqrt(v); break;
+            case T::Logistic:
+              r = 1.0f / (1.0f + std::exp(-v));
+              break;
+            case T::Tanh:
+              r = std::tanh(v);
+              break;
+            case T::Relu:
+              r = std::max(v, 0.0f);
+              break;
+            case T::Relu6:
+              r = std::min(std::max(v, 0.0f), 6.0f);
+              break;
+            case T::HardSwish:
+              r = v * std::min(std::max(v + 3.0f, 0.0f), 6.0f) / 6.0f;
+              break;
+            default:
+              r = std::sqrt(v);
+              break;
           }
           out[i] = r;
         }
@@ -440,7 +464,8 @@ class GraphEvaluator {
 
 #ifdef OCTET_ONNX_TEST_RUNTIME
 // Serializes `graph` and runs it through the Octet runtime on stored-layout inputs.
-inline std::string run_through_runtime(const ir::Graph& graph, const std::vector<std::vector<float>>& inputs,
+inline std::string run_through_runtime(const ir::Graph& graph,
+                                       const std::vector<std::vector<float>>& inputs,
                                        std::vector<std::vector<float>>* outputs) {
   std::vector<uint8_t> bytes;
   std::string error;
@@ -459,13 +484,15 @@ inline std::string run_through_runtime(const ir::Graph& graph, const std::vector
     result = std::string("session: ") + octet_last_error();
   } else {
     for (size_t i = 0; i < inputs.size(); ++i)
-      std::memcpy(octet_session_input(session, static_cast<int>(i)), inputs[i].data(), inputs[i].size() * 4);
+      std::memcpy(octet_session_input(session, static_cast<int>(i)), inputs[i].data(),
+                  inputs[i].size() * 4);
     if (octet_session_invoke(session) != OCTET_OK) {
       result = std::string("invoke: ") + octet_last_error();
     } else {
       outputs->clear();
       for (size_t i = 0; i < graph.outputs.size(); ++i) {
-        const float* y = static_cast<const float*>(octet_session_output(session, static_cast<int>(i)));
+        const float* y =
+            static_cast<const float*>(octet_session_output(session, static_cast<int>(i)));
         int64_t n = 1;
         for (int32_t d : graph.tensors[graph.outputs[i]].shape) n *= d;
         outputs->emplace_back(y, y + n);
@@ -511,9 +538,11 @@ inline ::testing::AssertionResult run_model(const ModelBuilder& model,
   for (size_t i = 0; i < graph.outputs.size(); ++i) {
     const auto& expected = eval.output(static_cast<int>(i));
     for (size_t k = 0; k < expected.size(); ++k)
-      if (!(std::fabs(runtime_outputs[i][k] - expected[k]) <= 1e-4f * (1.0f + std::fabs(expected[k]))))
-        return ::testing::AssertionFailure() << "runtime output " << i << " element " << k << ": "
-                                             << runtime_outputs[i][k] << " != evaluator " << expected[k];
+      if (!(std::fabs(runtime_outputs[i][k] - expected[k]) <=
+            1e-4f * (1.0f + std::fabs(expected[k]))))
+        return ::testing::AssertionFailure()
+               << "runtime output " << i << " element " << k << ": " << runtime_outputs[i][k]
+               << " != evaluator " << expected[k];
   }
 #endif
   outputs->clear();
@@ -535,12 +564,14 @@ inline ::testing::AssertionResult all_near(const std::vector<float>& actual,
     return ::testing::AssertionFailure() << "size " << actual.size() << " != " << expected.size();
   for (size_t i = 0; i < actual.size(); ++i)
     if (!(std::fabs(actual[i] - expected[i]) <= tolerance * (1.0f + std::fabs(expected[i]))))
-      return ::testing::AssertionFailure() << "element " << i << ": " << actual[i] << " != " << expected[i];
+      return ::testing::AssertionFailure()
+             << "element " << i << ": " << actual[i] << " != " << expected[i];
   return ::testing::AssertionSuccess();
 }
 
 inline int count_ops(const ir::Graph& g, ir::OpType type) {
-  return static_cast<int>(std::count_if(g.ops.begin(), g.ops.end(), [&](const ir::Op& op) { return op.type == type; }));
+  return static_cast<int>(
+      std::count_if(g.ops.begin(), g.ops.end(), [&](const ir::Op& op) { return op.type == type; }));
 }
 
 }  // namespace octet::onnx_test

@@ -26,13 +26,51 @@ using Dims = std::vector<int64_t>;
 // Constants larger than this (elements) are rejected: protects against malformed files.
 constexpr int64_t kMaxElements = int64_t{1} << 31;
 
-const char* const kSupportedOps[] = {
-    "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant",
-    "ConstantOfShape", "Conv", "Div", "Dropout", "Equal", "Flatten", "Gather", "Gemm",
-    "GlobalAveragePool", "GlobalMaxPool", "HardSigmoid", "HardSwish", "Identity", "MatMul",
-    "MaxPool", "Mul", "Neg", "Not", "Pad", "Pow", "Range", "ReduceMean", "Relu", "Reshape",
-    "Resize", "Shape", "Sigmoid", "Size", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub",
-    "Tanh", "Transpose", "Unsqueeze", "Upsample"};
+const char* const kSupportedOps[] = {"Add",
+                                     "AveragePool",
+                                     "BatchNormalization",
+                                     "Cast",
+                                     "Clip",
+                                     "Concat",
+                                     "Constant",
+                                     "ConstantOfShape",
+                                     "Conv",
+                                     "Div",
+                                     "Dropout",
+                                     "Equal",
+                                     "Flatten",
+                                     "Gather",
+                                     "Gemm",
+                                     "GlobalAveragePool",
+                                     "GlobalMaxPool",
+                                     "HardSigmoid",
+                                     "HardSwish",
+                                     "Identity",
+                                     "MatMul",
+                                     "MaxPool",
+                                     "Mul",
+                                     "Neg",
+                                     "Not",
+                                     "Pad",
+                                     "Pow",
+                                     "Range",
+                                     "ReduceMean",
+                                     "Relu",
+                                     "Reshape",
+                                     "Resize",
+                                     "Shape",
+                                     "Sigmoid",
+                                     "Size",
+                                     "Slice",
+                                     "Softmax",
+                                     "Split",
+                                     "Sqrt",
+                                     "Squeeze",
+                                     "Sub",
+                                     "Tanh",
+                                     "Transpose",
+                                     "Unsqueeze",
+                                     "Upsample"};
 
 // ONNX axis -> NHWC stored axis, and NHWC stored axis -> ONNX axis.
 constexpr int kNchwToNhwcAxis[4] = {0, 3, 1, 2};
@@ -72,8 +110,8 @@ float half_to_float(uint16_t h) {
   if (exponent == 0) {
     value = std::ldexp(static_cast<float>(mantissa), -24);
   } else if (exponent == 31) {
-    value = mantissa ? std::numeric_limits<float>::quiet_NaN()
-                     : std::numeric_limits<float>::infinity();
+    value =
+        mantissa ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
   } else {
     value = std::ldexp(static_cast<float>(mantissa + 1024), static_cast<int>(exponent) - 25);
   }
@@ -99,7 +137,8 @@ struct Constant {
 bool read_tensor(const onnx::TensorProto& t, Constant* c, std::string* error) {
   const std::string name = "tensor '" + t.name() + "'";
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
-    *error = name + " uses external data, which is not supported (save the model with the weights inside)";
+    *error = name +
+             " uses external data, which is not supported (save the model with the weights inside)";
     return false;
   }
   c->dims.clear();
@@ -137,14 +176,22 @@ bool read_tensor(const onnx::TensorProto& t, Constant* c, std::string* error) {
     case TP::FLOAT:
       c->integer = false;
       if (has_raw)
-        return read_raw(4, [](const char* p) { float v; std::memcpy(&v, p, 4); return double(v); });
+        return read_raw(4, [](const char* p) {
+          float v;
+          std::memcpy(&v, p, 4);
+          return double(v);
+        });
       if (!check(t.float_data_size(), "float")) return false;
       for (int64_t i = 0; i < count; ++i) c->values[i] = t.float_data(i);
       return true;
     case TP::DOUBLE:
       c->integer = false;
       if (has_raw)
-        return read_raw(8, [](const char* p) { double v; std::memcpy(&v, p, 8); return v; });
+        return read_raw(8, [](const char* p) {
+          double v;
+          std::memcpy(&v, p, 8);
+          return v;
+        });
       if (!check(t.double_data_size(), "double")) return false;
       for (int64_t i = 0; i < count; ++i) c->values[i] = t.double_data(i);
       return true;
@@ -152,28 +199,47 @@ bool read_tensor(const onnx::TensorProto& t, Constant* c, std::string* error) {
       c->integer = false;
       if (has_raw)
         return read_raw(2, [](const char* p) {
-          uint16_t v; std::memcpy(&v, p, 2); return double(half_to_float(v)); });
+          uint16_t v;
+          std::memcpy(&v, p, 2);
+          return double(half_to_float(v));
+        });
       if (!check(t.int32_data_size(), "float16")) return false;
       for (int64_t i = 0; i < count; ++i)
         c->values[i] = half_to_float(static_cast<uint16_t>(t.int32_data(i)));
       return true;
     case TP::INT64:
       if (has_raw)
-        return read_raw(8, [](const char* p) { int64_t v; std::memcpy(&v, p, 8); return double(v); });
+        return read_raw(8, [](const char* p) {
+          int64_t v;
+          std::memcpy(&v, p, 8);
+          return double(v);
+        });
       if (!check(t.int64_data_size(), "int64")) return false;
       for (int64_t i = 0; i < count; ++i) c->values[i] = static_cast<double>(t.int64_data(i));
       return true;
     case TP::INT32:
       if (has_raw)
-        return read_raw(4, [](const char* p) { int32_t v; std::memcpy(&v, p, 4); return double(v); });
+        return read_raw(4, [](const char* p) {
+          int32_t v;
+          std::memcpy(&v, p, 4);
+          return double(v);
+        });
       break;
     case TP::INT16:
       if (has_raw)
-        return read_raw(2, [](const char* p) { int16_t v; std::memcpy(&v, p, 2); return double(v); });
+        return read_raw(2, [](const char* p) {
+          int16_t v;
+          std::memcpy(&v, p, 2);
+          return double(v);
+        });
       break;
     case TP::UINT16:
       if (has_raw)
-        return read_raw(2, [](const char* p) { uint16_t v; std::memcpy(&v, p, 2); return double(v); });
+        return read_raw(2, [](const char* p) {
+          uint16_t v;
+          std::memcpy(&v, p, 2);
+          return double(v);
+        });
       break;
     case TP::INT8:
       if (has_raw) return read_raw(1, [](const char* p) { return double(int8_t(*p)); });
@@ -226,8 +292,8 @@ std::vector<int64_t> broadcast_offsets(const Dims& shape, const Dims& out) {
   return offsets;
 }
 
-bool fold_binary(const Constant& a, const Constant& b, const std::function<double(double, double)>& f,
-                 Constant* out) {
+bool fold_binary(const Constant& a, const Constant& b,
+                 const std::function<double(double, double)>& f, Constant* out) {
   if (!broadcast_shapes(a.dims, b.dims, &out->dims)) return false;
   const auto oa = broadcast_offsets(a.dims, out->dims);
   const auto ob = broadcast_offsets(b.dims, out->dims);
@@ -267,7 +333,8 @@ Constant slice_constant(const Constant& c, const Dims& begin, const Dims& size, 
   std::vector<int64_t> index(size.size(), 0);
   for (int64_t i = 0; i < n; ++i) {
     int64_t offset = 0;
-    for (size_t d = 0; d < size.size(); ++d) offset += (begin[d] + index[d] * step[d]) * in_strides[d];
+    for (size_t d = 0; d < size.size(); ++d)
+      offset += (begin[d] + index[d] * step[d]) * in_strides[d];
     out.values[i] = c.values[offset];
     for (int d = static_cast<int>(size.size()) - 1; d >= 0; --d) {
       if (++index[d] < size[d]) break;
@@ -299,9 +366,9 @@ struct Value {
   bool is_constant = false;
   Constant constant;
   int tensor = -1;
-  Dims shape;         // ONNX shape
-  bool nhwc = false;  // tensor holds the NHWC permutation of a 4-D ONNX value
-  int converted = -1; // cached tensor in the other layout
+  Dims shape;            // ONNX shape
+  bool nhwc = false;     // tensor holds the NHWC permutation of a 4-D ONNX value
+  int converted = -1;    // cached tensor in the other layout
   std::string unusable;  // non-empty: reading this value is an error (e.g. an int64 graph input)
 };
 
@@ -314,7 +381,8 @@ class Importer {
     if (!ok) {
       *error = error_;
       const std::string others = unsupported_ops_in(model);
-      if (!others.empty()) *error += " [ops of this model the importer does not support: " + others + "]";
+      if (!others.empty())
+        *error += " [ops of this model the importer does not support: " + others + "]";
     }
     return ok;
   }
@@ -379,7 +447,8 @@ class Importer {
   bool input(int i, Value** v) {
     if (!has_input(i)) return fail("missing input " + std::to_string(i));
     auto it = values_.find(node_->input(i));
-    if (it == values_.end()) return fail("input '" + node_->input(i) + "' is not defined before use");
+    if (it == values_.end())
+      return fail("input '" + node_->input(i) + "' is not defined before use");
     if (!it->second.unusable.empty()) return fail(it->second.unusable);
     *v = &it->second;
     return true;
@@ -395,7 +464,8 @@ class Importer {
   bool act_input(int i, Value** v) {
     if (!input(i, v)) return false;
     if ((*v)->is_constant)
-      return fail("input " + std::to_string(i) + " ('" + (*v)->name + "') must not be a constant here");
+      return fail("input " + std::to_string(i) + " ('" + (*v)->name +
+                  "') must not be a constant here");
     return true;
   }
   bool define_constant(const std::string& name, Constant c) {
@@ -530,10 +600,12 @@ class Importer {
     auto it = use_count_.find(v.name);
     if (it == use_count_.end() || it->second != 1) return -1;
     const int op = producer_[v.tensor];
-    if (op < 0 || graph_->ops[op].outputs.size() != 1 || graph_->ops[op].outputs[0] != v.tensor) return -1;
+    if (op < 0 || graph_->ops[op].outputs.size() != 1 || graph_->ops[op].outputs[0] != v.tensor)
+      return -1;
     return op;
   }
-  // The current node's output `out` becomes the same tensor as `v` (after fusing into its producer).
+  // The current node's output `out` becomes the same tensor as `v` (after fusing into its
+  // producer).
   void fuse_into(const Value& v, int out) {
     alias(node_->output(out), v);
     graph_->tensors[v.tensor].name = unique_name(node_->output(out));
@@ -564,7 +636,8 @@ class Importer {
     if (opset_ == 0) opset_ = model.ir_version() <= 3 ? 8 : 0;
     if (opset_ == 0) return fail("the model declares no ai.onnx opset");
     const onnx::GraphProto& g = model.graph();
-    if (g.output_size() == 0) return fail("the graph has no outputs (not an ONNX model, or truncated)");
+    if (g.output_size() == 0)
+      return fail("the graph has no outputs (not an ONNX model, or truncated)");
 
     for (const auto& init : g.initializer()) {
       Constant c;
@@ -586,7 +659,8 @@ class Importer {
       for (const auto& o : n.output())
         if (!o.empty() && !values_.count(o) && node_->op_type() != "Dropout")
           return fail("internal: output '" + o + "' was not produced");
-      if (options_.verbose) fprintf(stderr, "onnx: %s '%s'\n", n.op_type().c_str(), n.name().c_str());
+      if (options_.verbose)
+        fprintf(stderr, "onnx: %s '%s'\n", n.op_type().c_str(), n.name().c_str());
     }
     node_ = nullptr;
 
@@ -596,7 +670,8 @@ class Importer {
       Value& v = it->second;
       if (!v.unusable.empty()) return fail(v.unusable);
       if (v.is_constant)
-        return fail("graph output '" + o.name() + "' is a constant; constant outputs are not supported");
+        return fail("graph output '" + o.name() +
+                    "' is a constant; constant outputs are not supported");
       const int tensor = tensor_in(v, true);
       if (tensor != v.tensor) {  // the converted tensor carries the ONNX output name
         std::swap(graph_->tensors[tensor].name, graph_->tensors[v.tensor].name);
@@ -626,7 +701,8 @@ class Importer {
         if (t >= 0) needed[t] = true;
       kept.push_back(std::move(*it));
     }
-    graph_->ops.assign(std::make_move_iterator(kept.rbegin()), std::make_move_iterator(kept.rend()));
+    graph_->ops.assign(std::make_move_iterator(kept.rbegin()),
+                       std::make_move_iterator(kept.rend()));
     // Drop the tensors nothing references any more and renumber the rest.
     std::vector<int> remap(graph_->tensors.size(), -1);
     auto mark = [&](int t) {
@@ -675,8 +751,9 @@ class Importer {
     if (given != options_.input_shapes.end()) {
       shape.assign(given->second.begin(), given->second.end());
       if (tt.has_shape() && tt.shape().dim_size() != static_cast<int>(shape.size()))
-        return fail("input shape given for '" + name + "' has rank " + std::to_string(shape.size()) +
-                    ", the model's input has rank " + std::to_string(tt.shape().dim_size()));
+        return fail("input shape given for '" + name + "' has rank " +
+                    std::to_string(shape.size()) + ", the model's input has rank " +
+                    std::to_string(tt.shape().dim_size()));
     } else {
       if (!tt.has_shape())
         return fail("graph input '" + name + "' has no shape; give it with the input shape option");
@@ -689,7 +766,8 @@ class Importer {
         } else {
           return fail("graph input '" + name + "' has a dynamic dimension " + std::to_string(i) +
                       (d.has_dim_param() ? " ('" + d.dim_param() + "')" : std::string()) +
-                      "; give its shape with the input shape option (e.g. " + name + ":1,3,224,224)");
+                      "; give its shape with the input shape option (e.g. " + name +
+                      ":1,3,224,224)");
         }
       }
     }
@@ -706,8 +784,7 @@ class Importer {
 
   bool import_node() {
     const std::string& type = node_->op_type();
-    if (!node_->domain().empty() && node_->domain() != "ai.onnx")
-      return unsupported();
+    if (!node_->domain().empty() && node_->domain() != "ai.onnx") return unsupported();
     if (node_->output_size() == 0) return fail("node has no outputs");
     bool folded = false;
     if (!try_fold(&folded)) return false;
@@ -815,9 +892,9 @@ class Importer {
       return define_constant(node_->output(0), std::move(c));
     }
     static const std::set<std::string> kFoldable = {
-        "Identity", "Cast", "Gather", "Concat", "Unsqueeze", "Squeeze", "Reshape", "Flatten",
-        "Slice", "Add", "Sub", "Mul", "Div", "Neg", "Sqrt", "Equal", "Not", "Range",
-        "Transpose", "Relu", "Pow"};
+        "Identity", "Cast",  "Gather", "Concat", "Unsqueeze", "Squeeze", "Reshape",
+        "Flatten",  "Slice", "Add",    "Sub",    "Mul",       "Div",     "Neg",
+        "Sqrt",     "Equal", "Not",    "Range",  "Transpose", "Relu",    "Pow"};
     if (!kFoldable.count(type) || node_->input_size() == 0 || !all_inputs_constant()) {
       *folded = false;
       return true;
@@ -977,7 +1054,10 @@ class Importer {
     if (type == "Neg" || type == "Sqrt" || type == "Not" || type == "Relu") {
       *out = *a;
       for (double& v : out->values)
-        v = type == "Neg" ? -v : type == "Sqrt" ? std::sqrt(v) : type == "Not" ? (v == 0.0) : std::max(v, 0.0);
+        v = type == "Neg"    ? -v
+            : type == "Sqrt" ? std::sqrt(v)
+            : type == "Not"  ? (v == 0.0)
+                             : std::max(v, 0.0);
       return true;
     }
     if (type == "Add" || type == "Sub" || type == "Mul" || type == "Div" || type == "Equal" ||
@@ -1008,7 +1088,8 @@ class Importer {
       if (a->size() != 1 || limit->size() != 1 || delta->size() != 1 || delta->values[0] == 0)
         return fail("Range needs scalar start/limit/non-zero delta");
       const double start = a->values[0], step = delta->values[0];
-      const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((limit->values[0] - start) / step)));
+      const int64_t n =
+          std::max<int64_t>(0, static_cast<int64_t>(std::ceil((limit->values[0] - start) / step)));
       if (n > kMaxElements) return fail("Range too large");
       out->integer = a->integer;
       for (int64_t i = 0; i < n; ++i) out->values.push_back(start + i * step);
@@ -1042,7 +1123,8 @@ class Importer {
       for (const Constant* c : parts) {
         if (c->dims.size() != a->dims.size()) return fail("rank mismatch");
         for (size_t d = 0; d < c->dims.size(); ++d)
-          if (static_cast<int>(d) != axis && c->dims[d] != a->dims[d]) return fail("shape mismatch");
+          if (static_cast<int>(d) != axis && c->dims[d] != a->dims[d])
+            return fail("shape mismatch");
         out->dims[axis] += c->dims[axis];
         out->integer = out->integer && c->integer;
       }
@@ -1174,7 +1256,8 @@ class Importer {
     const int64_t ekh = (kh - 1) * w->dh + 1, ekw = (kw - 1) * w->dw + 1;
     const std::string auto_pad = attr_s("auto_pad", "NOTSET");
     if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-      auto same = [&](int64_t size, int64_t stride, int64_t extent, int64_t* before, int64_t* after) {
+      auto same = [&](int64_t size, int64_t stride, int64_t extent, int64_t* before,
+                      int64_t* after) {
         const int64_t out = (size + stride - 1) / stride;
         const int64_t total = std::max<int64_t>(0, (out - 1) * stride + extent - size);
         *before = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
@@ -1277,7 +1360,8 @@ class Importer {
 
   // FullyConnected y = x * W^T + bias on the activation `x` (ONNX order), weights [N][K].
   int fully_connected(Value& x, const std::vector<float>& weights, int64_t n, int64_t k,
-                      const std::vector<float>& bias, const std::string& weight_name, int out_index) {
+                      const std::vector<float>& bias, const std::string& weight_name,
+                      int out_index) {
     const int xt = tensor_in(x, false);
     const int wt = add_const_tensor(weight_name, {n, k}, weights);
     const int bt = add_const_tensor(op_name("bias"), {n}, bias);
@@ -1310,11 +1394,13 @@ class Importer {
     const int64_t m = a_value.shape[0], k = a_value.shape[1];
     const int64_t n = trans_b ? b->dims[0] : b->dims[1];
     if ((trans_b ? b->dims[1] : b->dims[0]) != k)
-      return fail("A " + dims_string(a_value.shape) + " and B " + dims_string(b->dims) + " do not match");
+      return fail("A " + dims_string(a_value.shape) + " and B " + dims_string(b->dims) +
+                  " do not match");
     std::vector<float> weights(static_cast<size_t>(n * k));
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = 0; j < k; ++j)
-        weights[i * k + j] = alpha * static_cast<float>(trans_b ? b->values[i * k + j] : b->values[j * n + i]);
+        weights[i * k + j] =
+            alpha * static_cast<float>(trans_b ? b->values[i * k + j] : b->values[j * n + i]);
     std::vector<float> bias(static_cast<size_t>(n), 0.0f);
     const Constant* c = nullptr;
     bool c_as_bias = true;
@@ -1359,12 +1445,14 @@ class Importer {
     if (bv->is_constant) {
       const Constant& b = bv->constant;
       if (b.dims.size() != 2)
-        return fail("MatMul with constant B of rank " + std::to_string(b.dims.size()) + " is not supported");
+        return fail("MatMul with constant B of rank " + std::to_string(b.dims.size()) +
+                    " is not supported");
       const int64_t k = b.dims[0], n = b.dims[1];
       if (a->shape.back() != k) return fail("inner dimensions do not match");
       std::vector<float> weights(static_cast<size_t>(n * k));
       for (int64_t i = 0; i < n; ++i)
-        for (int64_t j = 0; j < k; ++j) weights[i * k + j] = static_cast<float>(b.values[j * n + i]);
+        for (int64_t j = 0; j < k; ++j)
+          weights[i * k + j] = static_cast<float>(b.values[j * n + i]);
       fully_connected(*a, weights, n, k, std::vector<float>(static_cast<size_t>(n), 0.0f),
                       node_->input(1), 0);
       return true;
@@ -1386,7 +1474,8 @@ class Importer {
   }
 
   // Scales and shifts the output channels of a Conv/FC op in place: y' = y * scale + shift.
-  void fold_affine_into(int op_index, const std::vector<float>& scale, const std::vector<float>& shift) {
+  void fold_affine_into(int op_index, const std::vector<float>& scale,
+                        const std::vector<float>& shift) {
     ir::Op& op = graph_->ops[op_index];
     const int wt = op.inputs[1], bt = op.inputs[2];
     std::vector<float> w = const_data(wt), b = const_data(bt);
@@ -1456,7 +1545,8 @@ class Importer {
     const bool nhwc = x->nhwc;
     const int st = add_const_tensor(op_name("scale"), cshape, s);
     const int tt = add_const_tensor(op_name("shift"), cshape, t);
-    const int mid = add_tensor(op_name("scaled"), nhwc ? nchw_to_nhwc(out_shape) : out_shape, false);
+    const int mid =
+        add_tensor(op_name("scaled"), nhwc ? nchw_to_nhwc(out_shape) : out_shape, false);
     emit(ir::OpType::Mul, {xt, st}, {mid}, {}, "scale");
     const int out = new_output(0, out_shape, nhwc);
     emit(ir::OpType::Add, {mid, tt}, {out}, {}, "shift");
@@ -1465,7 +1555,7 @@ class Importer {
 
   bool binary() {
     const std::string& type = node_->op_type();
-    const ir::OpType op_type = type == "Add" ? ir::OpType::Add
+    const ir::OpType op_type = type == "Add"   ? ir::OpType::Add
                                : type == "Sub" ? ir::OpType::Sub
                                : type == "Mul" ? ir::OpType::Mul
                                                : ir::OpType::Div;
@@ -1475,7 +1565,8 @@ class Importer {
     const Dims b_shape = b->is_constant ? b->constant.dims : b->shape;
     Dims out_shape;
     if (!broadcast_shapes(a_shape, b_shape, &out_shape))
-      return fail("shapes " + dims_string(a_shape) + " and " + dims_string(b_shape) + " do not broadcast");
+      return fail("shapes " + dims_string(a_shape) + " and " + dims_string(b_shape) +
+                  " do not broadcast");
     if (a->is_constant || b->is_constant) {
       Value& act = a->is_constant ? *b : *a;
       const Constant& c = a->is_constant ? a->constant : b->constant;
@@ -1487,8 +1578,9 @@ class Importer {
       const int producer = fusable_producer(act);
       std::vector<float> channel;
       if (producer >= 0 && is_gemm_like(graph_->ops[producer].type) &&
-          !has_activation(graph_->ops[producer]) && out_shape == act.shape &&
-          nhwc == act.nhwc && (nhwc || act.shape.size() == 2 || graph_->ops[producer].type == ir::OpType::FullyConnected) &&
+          !has_activation(graph_->ops[producer]) && out_shape == act.shape && nhwc == act.nhwc &&
+          (nhwc || act.shape.size() == 2 ||
+           graph_->ops[producer].type == ir::OpType::FullyConnected) &&
           channel_vector(stored_c, producer, &channel)) {
         const std::vector<float> one(1, 1.0f), zero(1, 0.0f);
         bool folded = true;
@@ -1909,7 +2001,8 @@ class Importer {
     fb::PadOptionsT p;
     p.paddings.assign(2 * rank, 0);
     for (size_t i = 0; i < rank; ++i) {
-      if (pads[i] < 0 || pads[i + rank] < 0) return fail("negative pads (cropping) are not supported");
+      if (pads[i] < 0 || pads[i + rank] < 0)
+        return fail("negative pads (cropping) are not supported");
       out_shape[i] += pads[i] + pads[i + rank];
       const int s = stored_axis(*x, static_cast<int>(i));
       p.paddings[2 * s] = static_cast<int32_t>(pads[i]);
@@ -1922,7 +2015,8 @@ class Importer {
   }
 
   // Slice op on activation `x` with ONNX-order begin/size; defines output `out_index`.
-  bool emit_slice(Value& x, const Dims& begin, const Dims& size, int out_index, const std::string& suffix) {
+  bool emit_slice(Value& x, const Dims& begin, const Dims& size, int out_index,
+                  const std::string& suffix) {
     for (int64_t s : size)
       if (s <= 0) return fail("empty slices are not supported");
     fb::SliceOptionsT s;
@@ -2002,7 +2096,8 @@ class Importer {
     for (size_t i = 1; i < idx.size(); ++i)
       if (idx[i] != idx[i - 1] + 1)
         return fail("Gather on an activation needs constant consecutive indices");
-    if (idx.empty() || indices->dims.size() > 1) return fail("Gather indices must be a scalar or 1-D");
+    if (idx.empty() || indices->dims.size() > 1)
+      return fail("Gather indices must be a scalar or 1-D");
     Dims begin(x->shape.size(), 0), size = x->shape;
     begin[axis] = idx[0];
     size[axis] = static_cast<int64_t>(idx.size());
@@ -2031,7 +2126,8 @@ class Importer {
     if (x->shape.size() != 4) return fail("only 4-D (NCHW) inputs are supported");
     const std::string mode = attr_s("mode", "nearest");
     if (mode != "nearest")
-      return fail("only mode 'nearest' with integer scale factors is supported, got '" + mode + "'");
+      return fail("only mode 'nearest' with integer scale factors is supported, got '" + mode +
+                  "'");
     const bool is_upsample = node_->op_type() == "Upsample";
     std::vector<double> scales;
     Dims sizes;
@@ -2074,8 +2170,9 @@ class Importer {
       const std::string coord = attr_s("coordinate_transformation_mode", "half_pixel");
       const std::string nearest = attr_s("nearest_mode", "round_prefer_floor");
       const bool half_pixel = coord == "half_pixel" || coord == "pytorch_half_pixel";
-      const bool replicates = (half_pixel && (nearest == "round_prefer_floor" || nearest == "round_prefer_ceil")) ||
-                              ((coord == "asymmetric" || coord == "tf_half_pixel_for_nn") && nearest == "floor");
+      const bool replicates =
+          (half_pixel && (nearest == "round_prefer_floor" || nearest == "round_prefer_ceil")) ||
+          ((coord == "asymmetric" || coord == "tf_half_pixel_for_nn") && nearest == "floor");
       if (!replicates)
         return fail("coordinate_transformation_mode '" + coord + "' with nearest_mode '" + nearest +
                     "' does not replicate pixels; not supported");
@@ -2088,12 +2185,13 @@ class Importer {
     }
     int64_t h = in[2], w = in[3];
     const int64_t n = in[0], c = in[1];
-    auto repeat = [&](int axis, int64_t k, const Dims& concat_shape, const Dims& reshape_shape, int out) {
+    auto repeat = [&](int axis, int64_t k, const Dims& concat_shape, const Dims& reshape_shape,
+                      int out) {
       const int cat = add_tensor(op_name("repeat"), concat_shape, false);
       fb::ConcatOptionsT o;
       o.axis = axis;
-      emit(ir::OpType::Concat, std::vector<int>(static_cast<size_t>(k), t), {cat}, options_of(std::move(o)),
-           axis == 3 ? "repeat_w" : "repeat_h");
+      emit(ir::OpType::Concat, std::vector<int>(static_cast<size_t>(k), t), {cat},
+           options_of(std::move(o)), axis == 3 ? "repeat_w" : "repeat_h");
       const int reshaped = out >= 0 ? out : add_tensor(op_name("rows"), reshape_shape, false);
       emit(ir::OpType::Reshape, {cat}, {reshaped}, options_of(fb::ReshapeOptionsT{}),
            axis == 3 ? "merge_w" : "merge_h");
@@ -2101,7 +2199,8 @@ class Importer {
     };
     const int out = new_output(0, {n, c, h * factor[2], w * factor[3]}, true);
     if (factor[3] > 1) {
-      repeat(3, factor[3], {n, h, w, c * factor[3]}, {n, h, w * factor[3], c}, factor[2] > 1 ? -1 : out);
+      repeat(3, factor[3], {n, h, w, c * factor[3]}, {n, h, w * factor[3], c},
+             factor[2] > 1 ? -1 : out);
       w *= factor[3];
     }
     if (factor[2] > 1) {

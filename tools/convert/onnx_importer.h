@@ -4,10 +4,12 @@
 // - 4-D activations are NHWC. ONNX's NCHW tensors are converted inside the importer: weights are
 //   re-laid out, axes of layout-sensitive ops are remapped, and where ONNX semantics depend on the
 //   NCHW memory order (Reshape, Flatten, Squeeze, MatMul over 4-D data, ...) a Transpose back to
-//   NCHW order is inserted first (a Reshape when the two orders coincide, e.g. C == 1 or H == W == 1).
+//   NCHW order is inserted first (a Reshape when the two orders coincide, e.g. C == 1 or H == W ==
+//   1).
 // - 4-D graph inputs and outputs are NHWC; graph.metadata records it ("input_layout" = "NHWC",
 //   "source_layout" = "NCHW", "source_format" = "onnx").
-// - Constant subgraphs (Shape/Gather/Concat/Unsqueeze/Cast... chains) are folded; BatchNormalization
+// - Constant subgraphs (Shape/Gather/Concat/Unsqueeze/Cast... chains) are folded;
+// BatchNormalization
 //   and per-channel Add/Sub/Mul/Div constants are folded into the preceding Conv / FullyConnected;
 //   Relu / Clip are fused into the preceding op's act_min / act_max.
 #pragma once

@@ -240,6 +240,15 @@ TEST(OctetRun, Int8ModelMatchesReferenceAndListsTopK) {
   const std::vector<float> expected = net.expected(x);
   ASSERT_EQ(y.size(), expected.size());
   for (size_t i = 0; i < y.size(); ++i) EXPECT_EQ(y[i], expected[i]) << i;
+  // Two threads, forced scalar path: the same bytes.
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{"--threads", "2"}, std::vector<std::string>{"--isa", "scalar"}}) {
+    std::vector<std::string> args = {model, "--input", input, "--output", output};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const Result again = run_tool(args);
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(read_npy_floats(output), y) << extra[0];
+  }
 }
 
 // x [1,4,4,3] → Reshape → y [1,48]: the output shows exactly what octet-run fed the input.

@@ -83,6 +83,36 @@ TEST(EndToEnd, FloatGraphRuns) {
   for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], expected[i], 1e-4f) << i;
 }
 
+TEST(EndToEnd, PlanEdgeCasesLoad) {
+  // An unused intermediate (no arena offset), a graph output that a later op also reads, and a
+  // second output: the runtime's plan check must accept what the planner wrote.
+  auto net = float_fc();
+  Graph& g = net.graph;
+  g.add_tensor(testing::make_activation("unused", DType::Float32, {16}));
+  const int y = g.outputs[0];
+  const int z = g.add_tensor(testing::make_activation("z", DType::Float32, {1, 4}));
+  Op relu;
+  relu.type = OpType::Relu;
+  relu.name = "relu_again";
+  relu.inputs = {y};
+  relu.outputs = {z};
+  g.add_op(std::move(relu));
+  g.outputs = {y, z};
+  std::vector<uint8_t> bytes;
+  std::string error;
+  ASSERT_TRUE(serialize(g, {}, &bytes, &error)) << error;
+  AlignedBytes storage(bytes);
+  ModelPtr model = open_model(bytes, &storage);
+  ASSERT_NE(model, nullptr);
+  ASSERT_EQ(octet_model_num_outputs(model.get()), 2);
+  const std::vector<float> x = test_input(8, 4);
+  std::vector<float> out;
+  bool repacked = false;
+  ASSERT_TRUE(run_model(model.get(), OCTET_ISA_SCALAR, x, &out, &repacked, &error)) << error;
+  const std::vector<float> expected = net.expected(x);
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(out[i], expected[i], 1e-4f);
+}
+
 TEST(EndToEnd, Int8GraphIsBitExactOnEveryIsa) {
   const auto net = mixed_net();
   for (bool with_packing : {false, true}) {

@@ -420,6 +420,11 @@ bool serialize(const Graph& graph, const SerializeOptions& options, std::vector<
   }
   size_t arena_size = 0;
   const std::vector<size_t> offsets = plan_buffers(buffers, &arena_size);
+  // Never-referenced intermediates still need an in-arena address (the runtime hands out a
+  // pointer for every tensor): offset 0, which nothing ever reads or writes through them.
+  for (int t = 0; t < num_tensors; ++t)
+    if (!graph.tensors[t].is_constant && buffer_of_tensor[t] < 0)
+      arena_size = std::max(arena_size, align_up(graph.tensors[t].size_bytes()));
 
   // ---- data section: constants, then per op multipliers, tables, packed weights ----
   DataSection data;
@@ -469,8 +474,12 @@ bool serialize(const Graph& graph, const SerializeOptions& options, std::vector<
       if (!tensor.quant.empty())
         quant = fb::CreateQuantizationDirect(*fbb, &tensor.quant.scale, &tensor.quant.zero_point,
                                              tensor.quant.axis);
-      const int64_t arena_offset =
-          buffer_of_tensor[t] >= 0 ? static_cast<int64_t>(offsets[buffer_of_tensor[t]]) : -1;
+      int64_t arena_offset = -1;
+      if (buffer_of_tensor[t] >= 0) {
+        arena_offset = static_cast<int64_t>(offsets[buffer_of_tensor[t]]);
+      } else if (!tensor.is_constant) {
+        arena_offset = 0;  // unused intermediate, see above
+      }
       tensors.push_back(fb::CreateTensorDirect(
           *fbb, tensor.name.c_str(), tensor.dtype, &tensor.shape, quant, tensor.is_constant,
           tensor.is_constant ? &tensor_data[t] : nullptr, arena_offset));

@@ -235,6 +235,26 @@ TEST(OnnxImporter, ConvClipFusesAsRelu6AndGeneralClipAsClamp) {
   EXPECT_TRUE(all_near(out[0], {-0.5f, -0.25f, 0.0f, 0.3f, 0.5f, 0.5f}, 0.0f));
 }
 
+// A tensor read under two names (x, and y = Identity(x)) must not be fused into.
+TEST(OnnxImporter, NoFusionIntoTensorsWithOtherReaders) {
+  MB m(13);
+  m.input("x", {1, 2, 1, 2});
+  m.init("w", {2, 2, 1, 1}, {1.0f, 0.0f, 0.0f, -1.0f});
+  m.init("b", {2}, {0.0f, 0.0f});
+  m.node("Conv", {"x", "w", "b"}, {"c"});
+  m.node("Identity", {"c"}, {"alias"});
+  m.init("one", {2, 1, 1}, {1.0f, 1.0f});
+  m.node("Add", {"alias", "one"}, {"plus"});  // must not fold into the bias: "c" is an output
+  m.node("Relu", {"plus"}, {"y"});
+  m.output("c");
+  m.output("y");
+  const std::vector<float> x = {-2, 3, 4, -5};  // c = [x0, -x1] per pixel
+  std::vector<std::vector<float>> out;
+  ASSERT_TRUE(run_model(m, {x}, &out));
+  EXPECT_TRUE(all_near(out[0], {-2, 3, -4, 5}, 0.0f));
+  EXPECT_TRUE(all_near(out[1], {0, 4, 0, 6}, 0.0f));
+}
+
 TEST(OnnxImporter, GemmFoldsTransposeAlphaBeta) {
   MB m(13);
   m.input("a", {2, 3});

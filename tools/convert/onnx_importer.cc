@@ -477,10 +477,17 @@ class Importer {
     values_[name] = std::move(v);
     return true;
   }
+  // `name` becomes another name of `from` (Identity, fusions): the current node consumed one
+  // read of the tensor, the new name brings its own readers.
   void alias(const std::string& name, const Value& from) {
     Value v = from;
     v.name = name;
+    if (!v.is_constant && v.tensor >= 0) reads_[v.tensor] += uses(name) - 1;
     values_[name] = std::move(v);
+  }
+  int uses(const std::string& name) const {
+    auto it = use_count_.find(name);
+    return it == use_count_.end() ? 0 : it->second;
   }
 
   std::string unique_name(const std::string& base) {
@@ -507,6 +514,7 @@ class Importer {
     for (int64_t d : shape) t.shape.push_back(static_cast<int32_t>(d));
     t.is_constant = constant;
     producer_.push_back(-1);
+    reads_.push_back(0);
     return graph_->add_tensor(std::move(t));
   }
   int add_const_tensor(const std::string& name, const Dims& shape, const std::vector<float>& data) {
@@ -537,6 +545,7 @@ class Importer {
     v.nhwc = nhwc && onnx_shape.size() == 4;
     v.tensor = add_tensor(name, v.nhwc ? nchw_to_nhwc(onnx_shape) : onnx_shape, false);
     const int tensor = v.tensor;
+    reads_[tensor] = uses(name);
     values_[name] = std::move(v);
     return tensor;
   }
@@ -593,12 +602,12 @@ class Importer {
     return out;
   }
 
-  // Op producing `v` if `v` can be rewritten in place (fused into): v has this node as its only
-  // reader, is not a graph output and has not been converted to the other layout.
+  // Op producing `v` if `v` can be rewritten in place (fused into): its tensor has this node as
+  // its only reader under any of its names, is not a graph output and has not been converted to
+  // the other layout.
   int fusable_producer(const Value& v) const {
-    if (v.is_constant || v.converted >= 0) return -1;
-    auto it = use_count_.find(v.name);
-    if (it == use_count_.end() || it->second != 1) return -1;
+    if (v.is_constant || v.converted >= 0 || v.tensor < 0) return -1;
+    if (reads_[v.tensor] != 1) return -1;
     const int op = producer_[v.tensor];
     if (op < 0 || graph_->ops[op].outputs.size() != 1 || graph_->ops[op].outputs[0] != v.tensor)
       return -1;
@@ -2226,6 +2235,7 @@ class Importer {
   std::map<std::string, Value> values_;
   std::map<std::string, int> use_count_;
   std::vector<int> producer_;  // tensor index -> op index
+  std::vector<int> reads_;     // tensor index -> ONNX readers over all its names (outputs count)
   std::set<std::string> used_names_;
   std::map<std::string, std::string> hard_sigmoid_of_;  // HardSigmoid(1/6, 1/2) output -> input
 };

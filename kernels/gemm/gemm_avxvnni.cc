@@ -3,8 +3,9 @@
 //
 // Reads the X86Vnni packing (pack_x86.h) as two 8-column halves per 16-column block.
 // Register tile: MR rows x 2 halves (6 x 2 = 12 ymm accumulators of the 16 registers);
-// single-row shapes use 4 blocks x 2 halves. A is broadcast 4 bytes at a time and flipped
-// to u8 with xor 0x80 (the -128 * sum(w) is in the packed bias). Requantization follows
+// single-row shapes use 4 blocks x 2 halves. A is broadcast 4 bytes at a time as the signed
+// operand of vpdpbusd, the packed weights (w + 128) are the unsigned one, and 128 * (row
+// sum of A) comes off the bias (see pack_x86.h). Requantization follows
 // requantize() exactly (mulps, maxps/minps clamp, cvtps2dq round-to-nearest-even).
 #include <immintrin.h>
 
@@ -30,6 +31,26 @@ inline __m256i broadcast_a(const int8_t* a, size_t bytes) {
   return _mm256_set1_epi32(v);
 }
 
+// 128 * sum_k a[k] (modulo 2^32, like the accumulators), the correction for w + 128.
+inline int32_t row_correction(const int8_t* a, size_t k) {
+  const __m256i ones = _mm256_set1_epi8(1);
+  __m256i sum = _mm256_setzero_si256();
+  size_t i = 0;
+  for (; i + 32 <= k; i += 32) {
+    sum = _mm256_dpbusd_avx_epi32(sum, ones,
+                                  _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i)));
+  }
+  if (i < k) {
+    alignas(32) int8_t tail[32] = {};
+    std::memcpy(tail, a + i, k - i);
+    sum = _mm256_dpbusd_avx_epi32(sum, ones, _mm256_load_si256(reinterpret_cast<const __m256i*>(tail)));
+  }
+  const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+  const __m128i s2 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
+  const __m128i s1 = _mm_add_epi32(s2, _mm_shuffle_epi32(s2, 0xB1));
+  return static_cast<int32_t>(128u * static_cast<uint32_t>(_mm_cvtsi128_si32(s1)));
+}
+
 inline __m256i requantize8(__m256i acc, __m256 multiplier, const Epilogue& e) {
   __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), multiplier);
   y = _mm256_min_ps(_mm256_max_ps(y, e.lo), e.hi);
@@ -44,8 +65,8 @@ inline __m128i narrow16(__m256i lo, __m256i hi) {
 
 template <int MR, int NB, int KS>
 void tile(const GemmQs8Params& p, const int8_t* a, int8_t* c, const uint8_t* block,
-          size_t block_bytes, size_t col0, size_t cols, const Epilogue& e) {
-  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+          size_t block_bytes, size_t col0, size_t cols, const Epilogue& e,
+          const int32_t* correction) {
   constexpr int NH = NB * 2;  // 8-column halves
   const int8_t* w[NB];
   __m256i acc[KS][MR][NH];
@@ -55,8 +76,9 @@ void tile(const GemmQs8Params& p, const int8_t* a, int8_t* c, const uint8_t* blo
     const __m256i bias_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 32));
     w[b] = reinterpret_cast<const int8_t*>(blk + kVnniNr * sizeof(int32_t));
     for (int r = 0; r < MR; ++r) {
-      acc[0][r][2 * b] = bias_lo;
-      acc[0][r][2 * b + 1] = bias_hi;
+      const __m256i corr = _mm256_set1_epi32(correction[r]);
+      acc[0][r][2 * b] = _mm256_sub_epi32(bias_lo, corr);
+      acc[0][r][2 * b + 1] = _mm256_sub_epi32(bias_hi, corr);
       for (int s = 1; s < KS; ++s) {
         acc[s][r][2 * b] = _mm256_setzero_si256();
         acc[s][r][2 * b + 1] = _mm256_setzero_si256();
@@ -79,9 +101,9 @@ void tile(const GemmQs8Params& p, const int8_t* a, int8_t* c, const uint8_t* blo
       }
 #pragma GCC unroll 16
       for (int r = 0; r < MR; ++r) {
-        const __m256i av = _mm256_xor_si256(broadcast_a(a + r * p.a_stride + (g + s) * 4, 4), flip);
+        const __m256i av = broadcast_a(a + r * p.a_stride + (g + s) * 4, 4);
 #pragma GCC unroll 8
-        for (int h = 0; h < NH; ++h) acc[s][r][h] = _mm256_dpbusd_avx_epi32(acc[s][r][h], av, wv[h]);
+        for (int h = 0; h < NH; ++h) acc[s][r][h] = _mm256_dpbusd_avx_epi32(acc[s][r][h], wv[h], av);
       }
     }
   }
@@ -93,8 +115,8 @@ void tile(const GemmQs8Params& p, const int8_t* a, int8_t* c, const uint8_t* blo
           reinterpret_cast<const __m256i*>(w[h / 2] + g * group_bytes + (h % 2) * 32));
     }
     for (int r = 0; r < MR; ++r) {
-      const __m256i av = _mm256_xor_si256(broadcast_a(a + r * p.a_stride + g * 4, bytes), flip);
-      for (int h = 0; h < NH; ++h) acc[0][r][h] = _mm256_dpbusd_avx_epi32(acc[0][r][h], av, wv[h]);
+      const __m256i av = broadcast_a(a + r * p.a_stride + g * 4, bytes);
+      for (int h = 0; h < NH; ++h) acc[0][r][h] = _mm256_dpbusd_avx_epi32(acc[0][r][h], wv[h], av);
     }
   }
   for (int s = 1; s < KS; ++s) {
@@ -134,7 +156,7 @@ void tile(const GemmQs8Params& p, const int8_t* a, int8_t* c, const uint8_t* blo
 }
 
 using TileFn = void (*)(const GemmQs8Params&, const int8_t*, int8_t*, const uint8_t*, size_t,
-                        size_t, size_t, const Epilogue&);
+                        size_t, size_t, const Epilogue&, const int32_t*);
 
 constexpr int kMr = 6;
 constexpr TileFn kTiles[kMr] = {tile<1, 1, 2>, tile<2, 1, 2>, tile<3, 1, 1>,
@@ -158,12 +180,14 @@ void gemm_qs8_avxvnni_run(const GemmQs8Params& p) {
     const size_t mr = p.m - m0 < kMr ? p.m - m0 : kMr;
     const int8_t* a = p.a + m0 * p.a_stride;
     int8_t* c = p.c + m0 * p.c_stride;
+    int32_t correction[kMr];
+    for (size_t r = 0; r < mr; ++r) correction[r] = row_correction(a + r * p.a_stride, p.k);
     for (size_t b = block_begin; b < block_end; b += nb_max) {
       const size_t nb = block_end - b < nb_max ? block_end - b : nb_max;
       const size_t col0 = b * kVnniNr;
       const size_t cols = (col0 + nb * kVnniNr < p.n_end ? col0 + nb * kVnniNr : p.n_end) - col0;
       const TileFn fn = p.m == 1 ? kGemvTiles[nb - 1] : kTiles[mr - 1];
-      fn(p, a, c, packed + b * block_bytes, block_bytes, col0, cols, e);
+      fn(p, a, c, packed + b * block_bytes, block_bytes, col0, cols, e, correction);
     }
   }
 }

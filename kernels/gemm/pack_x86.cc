@@ -19,21 +19,18 @@ size_t pack_x86_vnni_size(size_t n, size_t k) {
 
 void pack_x86_vnni(size_t n, size_t k, const int8_t* w, const int32_t* bias, void* out) {
   uint8_t* dst = static_cast<uint8_t*>(out);
-  std::memset(dst, 0, pack_x86_vnni_size(n, k));
+  // Every byte starts as w = 0 (stored 0x80); padding keeps it.
+  std::memset(dst, 0x80, pack_x86_vnni_size(n, k));
   for (size_t n0 = 0; n0 < n; n0 += kVnniNr) {
     int32_t block_bias[kVnniNr] = {};
-    int8_t* block_w = reinterpret_cast<int8_t*>(dst + kVnniNr * sizeof(int32_t));
+    uint8_t* block_w = dst + kVnniNr * sizeof(int32_t);
     for (size_t j = 0; j < kVnniNr && n0 + j < n; ++j) {
       const int8_t* w_row = w + (n0 + j) * k;
-      int32_t sum = 0;
       for (size_t kk = 0; kk < k; ++kk) {
-        sum += w_row[kk];
-        block_w[(kk / kKGroup) * kVnniNr * kKGroup + j * kKGroup + kk % kKGroup] = w_row[kk];
+        block_w[(kk / kKGroup) * kVnniNr * kKGroup + j * kKGroup + kk % kKGroup] =
+            static_cast<uint8_t>(w_row[kk] + 128);
       }
-      // The kernel multiplies (a + 128) by w: take the extra 128 * sum(w) out up front.
-      // Unsigned arithmetic: wraps like the kernel's int32 accumulator would.
-      block_bias[j] = static_cast<int32_t>(
-          static_cast<uint32_t>(bias != nullptr ? bias[n0 + j] : 0) - 128u * static_cast<uint32_t>(sum));
+      block_bias[j] = bias != nullptr ? bias[n0 + j] : 0;
     }
     std::memcpy(dst, block_bias, sizeof(block_bias));
     dst += x86_pack::vnni_block_bytes(k);

@@ -6,9 +6,16 @@
 // compute whole blocks and whole groups of 4 k.
 //
 // X86Vnni (nr = 16), block = 64 + 16*kc bytes:
-//   int32 bias[16]        folded bias - 128 * sum_k w[j][k]   (A is flipped to u8 by
-//                         xor 0x80, i.e. a + 128, for the u8 x s8 vpdpbusd)
-//   int8  w[kc/4][16][4]  group g: column j's bytes w[j][4g .. 4g+3] (one int32 lane each)
+//   int32 bias[16]        folded bias (no family correction, see below)
+//   uint8 w[kc/4][16][4]  group g: column j's bytes w[j][4g .. 4g+3] + 128 (one int32 lane
+//                         each); padding holds w = 0, i.e. 0x80
+//   vpdpbusd multiplies unsigned by signed bytes: the weights are the unsigned operand
+//   (w + 128) and A stays signed, so A is used as loaded (AVX-512: an embedded-broadcast
+//   memory operand, no shuffle or xor per use). sum_k a*(w+128) = sum_k a*w + 128*sum_k a:
+//   the kernels subtract 128 * (row sum of A), computed once per row block, from the bias.
+//   Measured against the xor-0x80-on-A variant (+128*sum(w) in the bias): that one spends
+//   one p5 uop per broadcast, which costs 10-20 % at K = 64..128 where the requantization
+//   also competes for the ports.
 //   AVX-VNNI (ymm) reads a group as two 32-byte halves (columns 0-7, 8-15).
 //
 // X86Avx2 (nr = 8), block = 32 + 32*kc bytes (weights widened to int16 for vpmaddwd):

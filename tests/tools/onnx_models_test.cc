@@ -175,6 +175,104 @@ TEST(OnnxModels, MnistMatchesOnnxRuntimeOnDigits) {
   EXPECT_EQ(agree, kImages);
 }
 
+// Runs `model_path` in ONNX Runtime on one input of `shape`; returns its first output.
+bool onnxruntime_reference(const std::string& python, const std::string& model_path,
+                           const std::vector<float>& input, const std::string& shape,
+                           size_t output_size, std::vector<float>* output) {
+  const std::string dir = std::string(OCTET_ONNX_TEST_VENV) + "_io";
+  if (std::system(("mkdir -p '" + dir + "'").c_str()) != 0) return false;
+  {
+    std::ofstream in(dir + "/composite_in.bin", std::ios::binary);
+    in.write(reinterpret_cast<const char*>(input.data()), input.size() * 4);
+  }
+  const std::string command = "'" + python + "' '" + OCTET_ONNX_TEST_ORT_SCRIPT + "' '" +
+                              model_path + "' '" + dir + "/composite_in.bin' " + shape + " '" +
+                              dir + "/composite_out.bin'";
+  if (std::system(command.c_str()) != 0) return false;
+  output->assign(output_size, 0.0f);
+  std::ifstream out(dir + "/composite_out.bin", std::ios::binary);
+  out.read(reinterpret_cast<char*>(output->data()), output_size * 4);
+  return out.gcount() == static_cast<std::streamsize>(output_size * 4);
+}
+
+// A MobileNet-style network built here (conv/BN/clip, depthwise, residual add, HardSwish as
+// x*HardSigmoid, pooling, nearest resize, concat, GAP, flatten, Gemm, softmax) gives the same
+// output through the importer as through ONNX Runtime (and, via run_model, through the runtime).
+TEST(OnnxModels, CompositeNetworkMatchesOnnxRuntime) {
+  std::string reason;
+  const std::string python = onnxruntime_python(&reason);
+  if (python.empty()) GTEST_SKIP() << reason;
+  ModelBuilder m(13);
+  uint32_t seed = 100;
+  auto conv = [&](const std::string& in, const std::string& out, int64_t ic, int64_t oc,
+                  int64_t k, int64_t stride, int64_t group) {
+    m.init(out + "_w", {oc, ic / group, k, k}, random_values(oc * (ic / group) * k * k, seed++, -0.5f, 0.5f));
+    m.init(out + "_b", {oc}, random_values(oc, seed++, -0.1f, 0.1f));
+    auto* n = m.node("Conv", {in, out + "_w", out + "_b"}, {out + "_conv"}, out + "/conv");
+    ModelBuilder::attr_ints(n, "pads", {k / 2, k / 2, k / 2, k / 2});
+    ModelBuilder::attr_ints(n, "strides", {stride, stride});
+    ModelBuilder::attr_i(n, "group", group);
+    m.init(out + "_scale", {oc}, random_values(oc, seed++, 0.5f, 1.5f));
+    m.init(out + "_shift", {oc}, random_values(oc, seed++, -0.2f, 0.2f));
+    m.init(out + "_mean", {oc}, random_values(oc, seed++, -0.2f, 0.2f));
+    m.init(out + "_var", {oc}, random_values(oc, seed++, 0.5f, 2.0f));
+    m.node("BatchNormalization",
+           {out + "_conv", out + "_scale", out + "_shift", out + "_mean", out + "_var"}, {out},
+           out + "/bn");
+  };
+  m.input("image", {1, 3, 16, 16});
+  conv("image", "stem", 3, 8, 3, 2, 1);  // [1,8,8,8]
+  m.init("zero", {}, {0.0f});
+  m.init("six", {}, {6.0f});
+  m.node("Clip", {"stem", "zero", "six"}, {"stem_act"});
+  conv("stem_act", "dw", 8, 8, 3, 1, 8);
+  m.node("Relu", {"dw"}, {"dw_act"});
+  conv("dw_act", "pw", 8, 8, 1, 1, 1);
+  m.node("Add", {"pw", "stem_act"}, {"residual"});
+  auto* hs = m.node("HardSigmoid", {"residual"}, {"gate"});
+  ModelBuilder::attr_f(hs, "alpha", 1.0f / 6.0f);
+  m.node("Mul", {"residual", "gate"}, {"hswish"});
+  auto* mp = m.node("MaxPool", {"hswish"}, {"pooled"});  // [1,8,4,4]
+  ModelBuilder::attr_ints(mp, "kernel_shape", {2, 2});
+  ModelBuilder::attr_ints(mp, "strides", {2, 2});
+  m.init("scales", {4}, {1.0f, 1.0f, 2.0f, 2.0f});
+  m.node("Resize", {"pooled", "", "scales"}, {"up"});  // [1,8,8,8]
+  auto* ap = m.node("AveragePool", {"hswish"}, {"smooth"});
+  ModelBuilder::attr_ints(ap, "kernel_shape", {3, 3});
+  ModelBuilder::attr_ints(ap, "pads", {1, 1, 1, 1});
+  auto* cat = m.node("Concat", {"up", "smooth"}, {"cat"});  // [1,16,8,8]
+  ModelBuilder::attr_i(cat, "axis", 1);
+  m.node("GlobalAveragePool", {"cat"}, {"gap"});
+  m.node("Flatten", {"gap"}, {"flat"});
+  m.init("fc_w", {10, 16}, random_values(160, seed++, -1.0f, 1.0f));
+  m.init("fc_b", {10}, random_values(10, seed++, -0.1f, 0.1f));
+  auto* gemm = m.node("Gemm", {"flat", "fc_w", "fc_b"}, {"logits"});
+  ModelBuilder::attr_i(gemm, "transB", 1);
+  m.node("Softmax", {"logits"}, {"probs"});
+  m.output("probs");
+
+  const std::string dir = std::string(OCTET_ONNX_TEST_VENV) + "_io";
+  ASSERT_EQ(std::system(("mkdir -p '" + dir + "'").c_str()), 0);
+  const std::string model_path = dir + "/composite.onnx";
+  {
+    std::ofstream f(model_path, std::ios::binary);
+    f << m.bytes();
+  }
+  const std::vector<float> image = random_values(3 * 16 * 16, 7, -2.0f, 2.0f);
+  std::vector<float> reference;
+  ASSERT_TRUE(onnxruntime_reference(python, model_path, image, "1,3,16,16", 10, &reference));
+  std::vector<std::vector<float>> out;
+  ir::Graph g;
+  ASSERT_TRUE(run_model(m, {image}, &out, &g));
+  EXPECT_TRUE(all_near(out[0], reference, 1e-5f));
+  // BN folded into the three convs, activations fused, HardSwish recognised.
+  EXPECT_EQ(count_ops(g, ir::OpType::Conv2D), 2);
+  EXPECT_EQ(count_ops(g, ir::OpType::DepthwiseConv2D), 1);
+  EXPECT_EQ(count_ops(g, ir::OpType::HardSwish), 1);
+  EXPECT_EQ(count_ops(g, ir::OpType::Relu) + count_ops(g, ir::OpType::Relu6), 0);
+  EXPECT_EQ(count_ops(g, ir::OpType::Mul), 0);
+}
+
 #ifdef OCTET_ONNX_TEST_RUNTIME
 // Imported graph -> serialize -> runtime: same logits as the direct evaluation of the graph.
 TEST(OnnxModels, MnistRunsThroughSerializeAndRuntime) {

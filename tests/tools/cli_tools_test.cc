@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "kernels/common/isa.h"
 #include "tests/tools/ir_test_graphs.h"
 #include "tools/common/inputs.h"
 #include "tools/ir/graph.h"
@@ -317,6 +318,46 @@ TEST(OctetRun, ImageInputsRawPixelsOrNormalized) {
     EXPECT_FLOAT_EQ(values[i], (16 * (i / 3) + i % 3 - (i % 3 + 1)) / 4.0f) << i;
   expect_clean_failure(run_tool({float_model, "--input", image, "--mean", "1,2", "--std", "4"}),
                        "mean has 2 values", "mean with the wrong channel count");
+}
+
+// ---------------------------------------------------------------- real model
+
+TEST(OctetRun, RealMobileNetV2ClassifiesTheCatOnEveryIsa) {
+#ifndef OCTET_CONVERT_PATH
+  GTEST_SKIP() << "octet-convert is not built in this configuration";
+#else
+  const std::string shared = OCTET_SHARED_DIR;
+  const std::string tflite = shared + "/models/coral/coral_tf2_mobilenet_v2_1.0_224_ptq.tflite";
+  const std::string image = shared + "/data/images/coral_cat.bmp";
+  const std::string labels = shared + "/data/labels/coral_imagenet_labels_1001.txt";
+  if (!std::filesystem::exists(tflite) || !std::filesystem::exists(image))
+    GTEST_SKIP() << "shared models/data absent under " << shared;
+  const std::string model = work_dir() + "/mobilenet_v2.octet";
+  const Result convert = run(OCTET_CONVERT_PATH, {tflite, "-o", model, "--target", "all", "-q"});
+  ASSERT_EQ(convert.exit_code, 0) << convert.err;
+  int isas_run = 0;
+  for (int isa = 0; isa < kIsaCount; ++isa) {
+    if (!isa_available(static_cast<Isa>(isa))) continue;
+    const std::string name = isa_name(static_cast<Isa>(isa));
+    const Result r = run_tool({model, "--input", image, "--labels", labels, "--isa", name,
+                               "--top-k", "1"});
+    ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    EXPECT_NE(r.out.find("1. class 286"), std::string::npos) << name << ":\n" << r.out;
+    EXPECT_NE(r.out.find("Egyptian cat"), std::string::npos) << name << ":\n" << r.out;
+    EXPECT_NE(r.out.find("no repacking"), std::string::npos) << name << ": every family is stored";
+    ++isas_run;
+  }
+  EXPECT_GE(isas_run, 1);
+  // Stored without packed layouts: a SIMD path has to repack at load and says so.
+  const Result bare = run(OCTET_CONVERT_PATH, {tflite, "-o", model, "--target", "none", "-q"});
+  ASSERT_EQ(bare.exit_code, 0) << bare.err;
+  const Isa best = best_isa();
+  const Result r = run_tool({model, "--input", image, "--labels", labels, "--top-k", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Egyptian cat"), std::string::npos) << r.out;
+  if (pack_family_for(best) != PackFamily::kRowMajor)
+    EXPECT_NE(r.out.find("repacked at load"), std::string::npos) << r.out;
+#endif
 }
 
 // ---------------------------------------------------------------- octet-inspect

@@ -120,6 +120,9 @@ std::string options_string(const fb::Operator* op) {
 
 std::string tensor_ref(const fb::Model* model, int index) {
   if (index < 0) return "-";
+  // The runtime verified indices; stay safe regardless.
+  if (!model->tensors() || index >= static_cast<int>(model->tensors()->size()))
+    return "#" + std::to_string(index) + ":<out of range>";
   const auto* t = model->tensors()->Get(index);
   return "#" + std::to_string(index) + (t->name() && t->name()->size() ? ":" + t->name()->str() : "");
 }
@@ -192,6 +195,7 @@ int inspect(int argc, char** argv) {
   auto print_io = [&](const char* what, const flatbuffers::Vector<int32_t>* list) {
     if (!list) return;
     for (int t : *list) {
+      if (t < 0 || t >= num_tensors) continue;
       const auto* tensor = tensors->Get(t);
       std::printf("%-6s %s %s %s  %s\n", what, tensor_ref(model, t).c_str(),
                   fb::EnumNameDType(tensor->dtype()), list_string(tensor->shape()).c_str(),

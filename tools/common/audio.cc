@@ -587,10 +587,13 @@ int16_t pcan_gain_at(const PcanGain& table, uint32_t x) {
   const int16_t* c = table.coefficients[interval];
   const int32_t fraction = static_cast<int32_t>(
       (interval < 11 ? (x << (11 - interval)) : (x >> (interval - 11))) & 0x3FF);
+  // 32-bit arithmetic that wraps like the reference's int32 math would on two's complement
+  // (only reachable with extreme gain settings), without signed-overflow UB here.
+  auto wrap = [](int64_t v) { return static_cast<int32_t>(static_cast<uint32_t>(v)); };
   int32_t result = (int32_t{c[2]} * fraction) >> 5;
-  result += static_cast<int32_t>(static_cast<uint32_t>(c[1]) << 5);
-  result *= fraction;
-  result = (result + (1 << 14)) >> 15;
+  result = wrap(int64_t{result} + static_cast<int32_t>(static_cast<uint32_t>(c[1]) << 5));
+  result = wrap(int64_t{result} * fraction);
+  result = wrap(int64_t{result} + (1 << 14)) >> 15;
   result += c[0];
   return static_cast<int16_t>(result);
 }
@@ -724,7 +727,7 @@ bool compute_micro_frontend(const std::vector<int16_t>& samples, const MicroFron
     fft.transform(frame.data(), spectrum.data());
     for (int i = bank.start_index; i < bank.end_index; ++i) {
       const int32_t re = spectrum[i].real, im = spectrum[i].imag;
-      energy[i] = static_cast<int32_t>(static_cast<uint32_t>(re * re + im * im));
+      energy[i] = static_cast<int32_t>(static_cast<uint32_t>(int64_t{re} * re + int64_t{im} * im));
     }
 
     // 3. Filterbank: band b's bins feed channel b - 1 with their weights (its falling edge) and

@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <new>
 #include <set>
 #include <sstream>
 #include <string>
@@ -25,6 +26,8 @@ using Dims = std::vector<int64_t>;
 
 // Constants larger than this (elements) are rejected: protects against malformed files.
 constexpr int64_t kMaxElements = int64_t{1} << 31;
+// Constants computed by folding (broadcasts, ConstantOfShape, Range) stay below this.
+constexpr int64_t kMaxFolded = int64_t{1} << 26;
 
 const char* const kSupportedOps[] = {"Add",
                                      "AveragePool",
@@ -161,9 +164,42 @@ bool read_tensor(const onnx::TensorProto& t, Constant* c, std::string* error) {
     }
     return true;
   };
+  using TP = onnx::TensorProto;
+  // Check the stored element count before allocating: a corrupt shape must not allocate.
+  int64_t available = -1;
+  switch (t.data_type()) {
+    case TP::FLOAT:
+    case TP::INT32:
+      available = has_raw                      ? static_cast<int64_t>(raw.size() / 4)
+                  : t.data_type() == TP::FLOAT ? t.float_data_size()
+                                               : t.int32_data_size();
+      break;
+    case TP::DOUBLE:
+    case TP::INT64:
+      available = has_raw                       ? static_cast<int64_t>(raw.size() / 8)
+                  : t.data_type() == TP::DOUBLE ? t.double_data_size()
+                                                : t.int64_data_size();
+      break;
+    case TP::FLOAT16:
+    case TP::INT16:
+    case TP::UINT16:
+      available = has_raw ? static_cast<int64_t>(raw.size() / 2) : t.int32_data_size();
+      break;
+    case TP::INT8:
+    case TP::UINT8:
+    case TP::BOOL:
+      available = has_raw ? static_cast<int64_t>(raw.size()) : t.int32_data_size();
+      break;
+    default:
+      break;
+  }
+  if (available >= 0 && available != count) {
+    *error =
+        name + " holds " + std::to_string(available) + " values for shape " + dims_string(c->dims);
+    return false;
+  }
   c->values.assign(static_cast<size_t>(count), 0.0);
   c->integer = true;
-  using TP = onnx::TensorProto;
   auto read_raw = [&](size_t elem_size, auto convert) {
     if (!check(static_cast<int64_t>(raw.size() / elem_size), "raw") || raw.size() % elem_size) {
       if (error->empty()) *error = name + " has a raw_data size that does not match its shape";
@@ -295,6 +331,11 @@ std::vector<int64_t> broadcast_offsets(const Dims& shape, const Dims& out) {
 bool fold_binary(const Constant& a, const Constant& b,
                  const std::function<double(double, double)>& f, Constant* out) {
   if (!broadcast_shapes(a.dims, b.dims, &out->dims)) return false;
+  int64_t total = 1;
+  for (int64_t d : out->dims) {
+    if (d > 0 && total > kMaxFolded / d) return false;
+    total *= d;
+  }
   const auto oa = broadcast_offsets(a.dims, out->dims);
   const auto ob = broadcast_offsets(b.dims, out->dims);
   out->values.resize(oa.size());
@@ -346,6 +387,10 @@ Constant slice_constant(const Constant& c, const Dims& begin, const Dims& size, 
 
 // ONNX Slice semantics for one axis: clamps start/end, returns the element count.
 int64_t normalize_slice(int64_t dim, int64_t step, int64_t* start, int64_t* end) {
+  if (dim <= 0) {
+    *start = *end = 0;
+    return 0;
+  }
   if (*start < 0) *start += dim;
   if (*end < 0) *end += dim;
   if (step > 0) {
@@ -511,7 +556,14 @@ class Importer {
     ir::Tensor t;
     t.name = unique_name(name);
     t.dtype = ir::DType::Float32;
-    for (int64_t d : shape) t.shape.push_back(static_cast<int32_t>(d));
+    int64_t count = 1;
+    for (int64_t d : shape) {
+      if ((d <= 0 || d > std::numeric_limits<int32_t>::max() || count > kMaxElements / d) &&
+          bad_shape_.empty())
+        bad_shape_ = "tensor '" + name + "' would have the invalid shape " + dims_string(shape);
+      if (d > 0) count *= std::min<int64_t>(d, kMaxElements);
+      t.shape.push_back(static_cast<int32_t>(std::clamp<int64_t>(d, 0, INT32_MAX)));
+    }
     t.is_constant = constant;
     producer_.push_back(-1);
     reads_.push_back(0);
@@ -665,6 +717,7 @@ class Importer {
     for (const auto& n : g.node()) {
       node_ = &n;
       if (!import_node()) return false;
+      if (!bad_shape_.empty()) return fail(bad_shape_);
       for (const auto& o : n.output())
         if (!o.empty() && !values_.count(o) && node_->op_type() != "Dropout")
           return fail("internal: output '" + o + "' was not produced");
@@ -885,6 +938,12 @@ class Importer {
       if (!const_input(0, &shape)) return false;
       Constant c;
       c.dims = shape->as_int64();
+      int64_t total = 1;
+      for (int64_t d : c.dims) {
+        if (d < 0 || (d > 0 && total > kMaxFolded / d))
+          return fail("invalid shape " + dims_string(c.dims));
+        total *= d;
+      }
       if (const auto* a = attr("value")) {
         Constant v;
         std::string err;
@@ -895,9 +954,6 @@ class Importer {
       } else {
         c.values.assign(static_cast<size_t>(product(c.dims)), 0.0);
       }
-      for (int64_t d : c.dims)
-        if (d < 0) return fail("negative dimension");
-      if (product(c.dims) > kMaxElements) return fail("shape too large");
       return define_constant(node_->output(0), std::move(c));
     }
     static const std::set<std::string> kFoldable = {
@@ -1085,7 +1141,8 @@ class Importer {
           if (!integer) return x / y;
           return y == 0 ? 0.0 : std::trunc(x / y);
         };
-      if (!fold_binary(*a, *b, f, out)) return fail("shapes do not broadcast");
+      if (!fold_binary(*a, *b, f, out))
+        return fail("shapes do not broadcast (or result too large)");
       out->integer = type == "Equal" || integer;
       if (!integer && type != "Equal")
         for (double& v : out->values) v = static_cast<float>(v);
@@ -1097,9 +1154,10 @@ class Importer {
       if (a->size() != 1 || limit->size() != 1 || delta->size() != 1 || delta->values[0] == 0)
         return fail("Range needs scalar start/limit/non-zero delta");
       const double start = a->values[0], step = delta->values[0];
-      const int64_t n =
-          std::max<int64_t>(0, static_cast<int64_t>(std::ceil((limit->values[0] - start) / step)));
-      if (n > kMaxElements) return fail("Range too large");
+      const double steps = std::ceil((limit->values[0] - start) / step);
+      if (!std::isfinite(steps) || steps > static_cast<double>(kMaxFolded))
+        return fail("Range too large");
+      const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(steps));
       out->integer = a->integer;
       for (int64_t i = 0; i < n; ++i) out->values.push_back(start + i * step);
       out->dims = {n};
@@ -1260,7 +1318,9 @@ class Importer {
     w->sw = strides[1];
     w->dh = dilations[0];
     w->dw = dilations[1];
-    if (w->sh <= 0 || w->sw <= 0 || w->dh <= 0 || w->dw <= 0 || kh <= 0 || kw <= 0)
+    if (w->sh <= 0 || w->sw <= 0 || w->dh <= 0 || w->dw <= 0 || kh <= 0 || kw <= 0 ||
+        kh > (int64_t{1} << 24) || kw > (int64_t{1} << 24) || w->dh > (int64_t{1} << 24) ||
+        w->dw > (int64_t{1} << 24))
       return fail("invalid kernel, strides or dilations");
     const int64_t ekh = (kh - 1) * w->dh + 1, ekw = (kw - 1) * w->dw + 1;
     const std::string auto_pad = attr_s("auto_pad", "NOTSET");
@@ -1285,6 +1345,9 @@ class Importer {
     } else if (auto_pad != "VALID") {
       return fail("unknown auto_pad '" + auto_pad + "'");
     }
+    constexpr int64_t kMaxWindow = int64_t{1} << 24;
+    for (int64_t v : {w->kh, w->kw, w->sh, w->sw, w->dh, w->dw, w->pt, w->pl, w->pb, w->pr})
+      if (v > kMaxWindow) return fail("kernel, stride, dilation or padding out of range");
     const int64_t span_h = in[2] + w->pt + w->pb - ekh, span_w = in[3] + w->pl + w->pr - ekw;
     if (span_h < 0 || span_w < 0) return fail("kernel larger than the padded input");
     w->out_h = span_h / w->sh + 1;
@@ -2162,6 +2225,9 @@ class Importer {
       int64_t out;
       if (!scales.empty()) {
         if (scales.size() != 4) return fail("scales must have 4 entries");
+        if (!(scales[i] >= 1.0 && scales[i] <= 4096.0))
+          return fail("only integer upscaling is supported (scale " + std::to_string(scales[i]) +
+                      ")");
         out = static_cast<int64_t>(std::floor(in * scales[i]));
       } else if (!sizes.empty()) {
         if (sizes.size() != 4) return fail("sizes must have 4 entries");
@@ -2238,6 +2304,7 @@ class Importer {
   std::vector<int> reads_;     // tensor index -> ONNX readers over all its names (outputs count)
   std::set<std::string> used_names_;
   std::map<std::string, std::string> hard_sigmoid_of_;  // HardSigmoid(1/6, 1/2) output -> input
+  std::string bad_shape_;  // first invalid tensor shape created (reported after the node)
 };
 
 }  // namespace
@@ -2263,8 +2330,13 @@ bool import_onnx_buffer(const void* data, size_t size, const ImportOptions& opti
     return false;
   }
   *graph = ir::Graph{};
-  Importer importer(options, graph);
-  return importer.run(model, error);
+  try {  // host-only code: a model too large for memory ends in a message, not a crash
+    Importer importer(options, graph);
+    return importer.run(model, error);
+  } catch (const std::bad_alloc&) {
+    *error = "out of memory while importing the ONNX model";
+    return false;
+  }
 }
 
 bool import_onnx(const std::string& path, const ImportOptions& options, ir::Graph* graph,

@@ -52,8 +52,10 @@ octet_status octet_model_output_info(const octet_model* model, int index, octet_
 
 const char* octet_model_metadata(const octet_model* model, const char* key) {
   if (!model || !key || !model->fb->metadata()) return nullptr;
+  const size_t key_size = strlen(key);
   for (const octet::fb::KeyValue* kv : *model->fb->metadata()) {
-    if (kv && kv->key() && kv->value() && strcmp(kv->key()->c_str(), key) == 0)
+    if (kv && kv->key() && kv->value() && kv->key()->size() == key_size &&
+        memcmp(kv->key()->data(), key, key_size) == 0)
       return kv->value()->c_str();
   }
   return nullptr;

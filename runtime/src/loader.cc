@@ -146,10 +146,11 @@ octet_status load_tensor(octet_model* m, int index) {
     if (status != OCTET_OK) return status;
     d.arena_offset = -1;
   } else {
+    // -1 is allowed for a tensor nothing references; the plan check rejects it otherwise.
     d.arena_offset = t->arena_offset();
-    if (d.arena_offset < 0)
-      return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s': non-constant tensor has no arena offset",
-                       index, d.name);
+    if (d.arena_offset < -1)
+      return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s': arena offset %lld",
+                       index, d.name, static_cast<long long>(d.arena_offset));
   }
   return OCTET_OK;
 }

@@ -288,10 +288,14 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
 octet_status resolve_isa(const octet_session_options* options, Isa* out) {
   Isa isa;
   const char* source = "options.isa";
-  if (options && options->isa != OCTET_ISA_AUTO) {
-    if (options->isa < OCTET_ISA_SCALAR || options->isa > OCTET_ISA_I8MM)
-      return set_error(OCTET_ERROR_INVALID_ARGUMENT, "unknown ISA %d", static_cast<int>(options->isa));
-    isa = static_cast<Isa>(options->isa);
+  // Read the enum as the int a C caller may have stored (any value is possible there).
+  int requested = OCTET_ISA_AUTO;
+  static_assert(sizeof(octet_isa) == sizeof(int), "octet_isa is an int-sized enum");
+  if (options) memcpy(&requested, &options->isa, sizeof(requested));
+  if (requested != OCTET_ISA_AUTO) {
+    if (requested < OCTET_ISA_SCALAR || requested > OCTET_ISA_I8MM)
+      return set_error(OCTET_ERROR_INVALID_ARGUMENT, "unknown ISA %d", requested);
+    isa = static_cast<Isa>(requested);
   } else if (const char* env = getenv("OCTET_ISA"); env && *env) {
     source = "OCTET_ISA";
     if (!isa_from_name(env, &isa))
@@ -420,8 +424,9 @@ octet_status octet_session_create(const octet_model* model, const octet_session_
 
   for (int t = 0; t < model->num_tensors; ++t) {
     const TensorDesc& d = model->tensors[t];
-    s->tensor_data[t] = d.constant ? const_cast<uint8_t*>(d.const_data)
-                                   : s->activations + d.arena_offset;
+    s->tensor_data[t] = d.constant              ? const_cast<uint8_t*>(d.const_data)
+                        : d.arena_offset >= 0 ? s->activations + d.arena_offset
+                                              : nullptr;  // never referenced
   }
   uint8_t* aux = base + l.aux;
   uint8_t* repack = base + l.repack;

@@ -291,8 +291,13 @@ octet_status OpChecker::concat() {
   }
   if (total != y->shape[axis]) return fail("inputs add up to %lld along the axis, output has %d",
                                            static_cast<long long>(total), y->shape[axis]);
-  if (y->dtype == DType::Int8 || y->dtype == DType::UInt8)
-    return per_tensor_q8(y, "output");
+  if (y->dtype == DType::Int8 || y->dtype == DType::UInt8) {
+    if (octet_status s = per_tensor_q8(y, "output"); s != OCTET_OK) return s;
+    // Only int8 has a requantizing concat; uint8 inputs must already share the output's q.
+    for (int i = 0; y->dtype == DType::UInt8 && i < op_.num_inputs; ++i)
+      if (in(i)->scales[0] != y->scales[0] || in(i)->zero_points[0] != y->zero_points[0])
+        return unsupported("uint8 Concat with differing quantization");
+  }
   return OCTET_OK;
 }
 
@@ -514,7 +519,7 @@ octet_status verify_memory_plan(octet_model& m) {
     d.live_begin = 0;
     d.live_end = -1;
     d.producer = -1;
-    if (d.constant) continue;
+    if (d.constant || d.arena_offset < 0) continue;  // unplanned: must stay unreferenced
     const uint64_t offset = static_cast<uint64_t>(d.arena_offset);
     if (offset > m.arena_size || d.size_bytes > m.arena_size - offset)
       return set_error(OCTET_ERROR_INVALID_MODEL,
@@ -563,6 +568,12 @@ octet_status verify_memory_plan(octet_model& m) {
                        m.outputs[i]);
     d.live_end = last_op;
   }
+  for (int t = 0; t < m.num_tensors; ++t) {
+    const TensorDesc& d = m.tensors[t];
+    if (!d.constant && d.producer != -1 && d.arena_offset < 0)
+      return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s' is used but has no arena offset",
+                       t, d.name);
+  }
 
   // Collect live regions, sort by start byte, and look for two that share bytes and time.
   const size_t max_regions = static_cast<size_t>(m.num_tensors) + m.num_ops + 1;
@@ -572,7 +583,7 @@ octet_status verify_memory_plan(octet_model& m) {
   m.arena_used = 0;
   for (int t = 0; t < m.num_tensors; ++t) {
     const TensorDesc& d = m.tensors[t];
-    if (d.constant) continue;
+    if (d.constant || d.arena_offset < 0) continue;
     // Every tensor pointer must stay inside what the session reserves, live or not.
     const uint64_t end = static_cast<uint64_t>(d.arena_offset) + d.size_bytes;
     if (end > m.arena_used) m.arena_used = end;

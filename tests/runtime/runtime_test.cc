@@ -471,8 +471,10 @@ TEST(RuntimeIsa, ForcedUnavailableIsaIsACleanError) {
   }
   // Every build lacks at least the other architecture's paths.
   EXPECT_GT(unavailable, 0);
-  EXPECT_EQ(Session().create(loaded.model, SessionOptions(static_cast<octet_isa>(42), 1)),
-            OCTET_ERROR_INVALID_ARGUMENT);
+  SessionOptions bogus;
+  const int out_of_range = 42;  // what a C caller can store in the enum
+  memcpy(&bogus.isa, &out_of_range, sizeof(out_of_range));
+  EXPECT_EQ(Session().create(loaded.model, bogus), OCTET_ERROR_INVALID_ARGUMENT);
 }
 
 TEST(RuntimeIsa, EnvironmentVariableForcesIsa) {

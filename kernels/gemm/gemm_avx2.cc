@@ -7,6 +7,7 @@
 // Requantization follows requantize() exactly.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/gemm/gemm.h"
@@ -36,43 +37,73 @@ inline __m128i requantize8(__m256i acc, __m256 multiplier, const Epilogue& e) {
   return _mm_packs_epi16(words, words);  // low 8 bytes
 }
 
+// The K loop of an MR x (NB * 8) tile (MR <= 4, NB <= 4, MR * NB <= 8) on named
+// accumulators: GCC 12 copies (and spills) an array of accumulators every iteration.
+// acc[r * NB + b] in and out.
+template <int MR, int NB>
+__attribute__((noinline)) void k_loop(const int8_t* a, size_t a_stride, const int16_t* w,
+                                      size_t block_words, size_t k, __m256i* acc) {
+  static_assert(MR <= 4 && NB <= 4 && MR * NB <= 8, "tile too large for 16 ymm registers");
+  const auto at = [&](int r, int b) { return MR > r && NB > b ? acc[r * NB + b] : acc[0]; };
+  __m256i c00 = at(0, 0), c01 = at(0, 1), c02 = at(0, 2), c03 = at(0, 3);
+  __m256i c10 = at(1, 0), c11 = at(1, 1), c12 = at(1, 2), c13 = at(1, 3);
+  __m256i c20 = at(2, 0), c21 = at(2, 1), c22 = at(2, 2), c23 = at(2, 3);
+  __m256i c30 = at(3, 0), c31 = at(3, 1), c32 = at(3, 2), c33 = at(3, 3);
+  const size_t groups = (k + 3) / 4, full_groups = k / 4;
+  constexpr size_t kGroupWords = kAvx2Nr * 2 * 2;  // even + odd, 8 columns, 2 slots
+#define OCTET_MAC(r, b)                                                         \
+  if constexpr (MR > r && NB > b) {                                             \
+    c##r##b = _mm256_add_epi32(c##r##b, _mm256_add_epi32(_mm256_madd_epi16(ae, we##b), \
+                                                         _mm256_madd_epi16(ao, wo##b))); \
+  }
+#define OCTET_ROW(r, bytes)                                                       \
+  if constexpr (MR > r) {                                                         \
+    const __m256i x = broadcast_a(ag + r * a_stride, bytes);                      \
+    const __m256i ae = _mm256_srai_epi16(_mm256_slli_epi16(x, 8), 8); /* a0, a2 */ \
+    const __m256i ao = _mm256_srai_epi16(x, 8);                       /* a1, a3 */ \
+    OCTET_MAC(r, 0) OCTET_MAC(r, 1) OCTET_MAC(r, 2) OCTET_MAC(r, 3)               \
+  }
+#define OCTET_W(b)                                                                          \
+  const __m256i we##b = NB > b ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(       \
+                                     w + b * block_words + g * kGroupWords))                \
+                               : _mm256_setzero_si256();                                    \
+  const __m256i wo##b = NB > b ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(       \
+                                     w + b * block_words + g * kGroupWords + 16))           \
+                               : _mm256_setzero_si256();
+#define OCTET_GROUP(bytes)                                                 \
+  {                                                                        \
+    OCTET_W(0) OCTET_W(1) OCTET_W(2) OCTET_W(3)                            \
+    const int8_t* ag = a + g * 4;                                          \
+    OCTET_ROW(0, bytes) OCTET_ROW(1, bytes) OCTET_ROW(2, bytes) OCTET_ROW(3, bytes) \
+  }
+  size_t g = 0;
+  for (; g < full_groups; ++g) OCTET_GROUP(4)
+  if (g < groups) OCTET_GROUP(k % 4)
+#undef OCTET_GROUP
+#undef OCTET_W
+#undef OCTET_ROW
+#undef OCTET_MAC
+  const auto put = [&](int r, int b, __m256i v) {
+    if (MR > r && NB > b) acc[r * NB + b] = v;
+  };
+  put(0, 0, c00), put(0, 1, c01), put(0, 2, c02), put(0, 3, c03);
+  put(1, 0, c10), put(1, 1, c11), put(1, 2, c12), put(1, 3, c13);
+  put(2, 0, c20), put(2, 1, c21), put(2, 2, c22), put(2, 3, c23);
+  put(3, 0, c30), put(3, 1, c31), put(3, 2, c32), put(3, 3, c33);
+}
+
 template <int MR, int NB>
 void tile(const GemmQs8Params& p, const int8_t* a, int8_t* c, const uint8_t* block,
           size_t block_bytes, size_t col0, size_t cols, const Epilogue& e) {
-  const int16_t* w[NB];
-  __m256i acc[MR][NB];
+  alignas(32) __m256i acc_rows[MR * NB];
   for (int b = 0; b < NB; ++b) {
-    const uint8_t* blk = block + b * block_bytes;
-    const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk));
-    w[b] = reinterpret_cast<const int16_t*>(blk + kAvx2Nr * sizeof(int32_t));
-    for (int r = 0; r < MR; ++r) acc[r][b] = bias;
+    const __m256i bias =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + b * block_bytes));
+    for (int r = 0; r < MR; ++r) acc_rows[r * NB + b] = bias;
   }
-  const size_t k = p.k;
-  const size_t groups = (k + 3) / 4;
-  const size_t full_groups = k / 4;
-  constexpr size_t kGroupWords = kAvx2Nr * 2 * 2;  // even + odd, 8 columns, 2 slots
-  for (size_t g = 0; g < groups; ++g) {
-    const size_t bytes = g < full_groups ? 4 : k % 4;
-    __m256i w_even[NB], w_odd[NB];
-#pragma GCC unroll 4
-    for (int b = 0; b < NB; ++b) {
-      const int16_t* wg = w[b] + g * kGroupWords;
-      w_even[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wg));
-      w_odd[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wg + 16));
-    }
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r) {
-      const __m256i x = broadcast_a(a + r * p.a_stride + g * 4, bytes);
-      const __m256i a_even = _mm256_srai_epi16(_mm256_slli_epi16(x, 8), 8);  // a0, a2
-      const __m256i a_odd = _mm256_srai_epi16(x, 8);                          // a1, a3
-#pragma GCC unroll 4
-      for (int b = 0; b < NB; ++b) {
-        const __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(a_even, w_even[b]),
-                                             _mm256_madd_epi16(a_odd, w_odd[b]));
-        acc[r][b] = _mm256_add_epi32(acc[r][b], sum);
-      }
-    }
-  }
+  k_loop<MR, NB>(a, p.a_stride,
+                 reinterpret_cast<const int16_t*>(block + kAvx2Nr * sizeof(int32_t)),
+                 block_bytes / sizeof(int16_t), p.k, acc_rows);
   for (int b = 0; b < NB; ++b) {
     if (b * kAvx2Nr >= cols) break;
     const size_t col = col0 + b * kAvx2Nr;
@@ -88,7 +119,7 @@ void tile(const GemmQs8Params& p, const int8_t* a, int8_t* c, const uint8_t* blo
       multiplier = _mm256_loadu_ps(m);
     }
     for (int r = 0; r < MR; ++r) {
-      const __m128i out = requantize8(acc[r][b], multiplier, e);
+      const __m128i out = requantize8(acc_rows[r * NB + b], multiplier, e);
       int8_t* dst = c + r * p.c_stride + col;
       if (valid == kAvx2Nr) {
         _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), out);
@@ -104,13 +135,14 @@ void tile(const GemmQs8Params& p, const int8_t* a, int8_t* c, const uint8_t* blo
 using TileFn = void (*)(const GemmQs8Params&, const int8_t*, int8_t*, const uint8_t*, size_t,
                         size_t, size_t, const Epilogue&);
 
-constexpr int kMr = 4;
-constexpr int kNb = 2;
-constexpr TileFn kTiles[kMr][kNb] = {{tile<1, 1>, tile<1, 2>},
-                                     {tile<2, 1>, tile<2, 2>},
-                                     {tile<3, 1>, tile<3, 2>},
-                                     {tile<4, 1>, tile<4, 2>}};
+// 2 rows x 4 blocks: the sign extension of A (3 shifts per row and group) is shared by 4
+// blocks; measured faster than 4 x 2 on Sapphire Rapids (fewer ALU uops per vpmaddwd).
+constexpr int kMr = 2;
+constexpr int kNb = 4;
+constexpr TileFn kTiles[kMr][kNb] = {{tile<1, 1>, tile<1, 2>, tile<1, 3>, tile<1, 4>},
+                                     {tile<2, 1>, tile<2, 2>, tile<2, 3>, tile<2, 4>}};
 constexpr int kGemvNb = 4;
+constexpr size_t kPanelBytes = 768 * 1024;  // packed weights per column panel (L2)
 constexpr TileFn kGemvTiles[kGemvNb] = {tile<1, 1>, tile<1, 2>, tile<1, 3>, tile<1, 4>};
 
 void gemm_qs8_avx2_run(const GemmQs8Params& p) {
@@ -124,16 +156,22 @@ void gemm_qs8_avx2_run(const GemmQs8Params& p) {
   const size_t block_begin = p.n_begin / kAvx2Nr;
   const size_t block_end = (p.n_end + kAvx2Nr - 1) / kAvx2Nr;
   const size_t nb_max = p.m == 1 ? kGemvNb : kNb;
-  for (size_t m0 = 0; m0 < p.m; m0 += kMr) {
-    const size_t mr = p.m - m0 < kMr ? p.m - m0 : kMr;
-    const int8_t* a = p.a + m0 * p.a_stride;
-    int8_t* c = p.c + m0 * p.c_stride;
-    for (size_t b = block_begin; b < block_end; b += nb_max) {
-      const size_t nb = block_end - b < nb_max ? block_end - b : nb_max;
-      const size_t col0 = b * kAvx2Nr;
-      const size_t cols = (col0 + nb * kAvx2Nr < p.n_end ? col0 + nb * kAvx2Nr : p.n_end) - col0;
-      const TileFn fn = p.m == 1 ? kGemvTiles[nb - 1] : kTiles[mr - 1][nb - 1];
-      fn(p, a, c, packed + b * block_bytes, block_bytes, col0, cols, e);
+  // Column panels whose weights stay in L2 while every row block passes over them.
+  const size_t panel_blocks = std::max<size_t>(kNb, kPanelBytes / block_bytes / kNb * kNb);
+  for (size_t panel = block_begin; panel < block_end; panel += panel_blocks) {
+    const size_t panel_end = std::min(block_end, panel + panel_blocks);
+    for (size_t m0 = 0; m0 < p.m; m0 += kMr) {
+      const size_t mr = p.m - m0 < kMr ? p.m - m0 : kMr;
+      const int8_t* a = p.a + m0 * p.a_stride;
+      int8_t* c = p.c + m0 * p.c_stride;
+      for (size_t b = panel; b < panel_end; b += nb_max) {
+        const size_t nb = panel_end - b < nb_max ? panel_end - b : nb_max;
+        const size_t col0 = b * kAvx2Nr;
+        const size_t cols =
+            (col0 + nb * kAvx2Nr < p.n_end ? col0 + nb * kAvx2Nr : p.n_end) - col0;
+        const TileFn fn = p.m == 1 ? kGemvTiles[nb - 1] : kTiles[mr - 1][nb - 1];
+        fn(p, a, c, packed + b * block_bytes, block_bytes, col0, cols, e);
+      }
     }
   }
 }

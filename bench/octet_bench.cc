@@ -377,9 +377,26 @@ ref::ConvGeometry dw_geometry(const DwShape& s) {
   return g;
 }
 
+// 64-byte aligned storage (the runtime's arena is 64-byte aligned; std::vector's 16 would
+// make every 64-byte channel load split two cache lines).
+struct AlignedBytes {
+  void resize(size_t n) {
+    storage.assign(n + 64, 0);
+    const uintptr_t base = reinterpret_cast<uintptr_t>(storage.data());
+    offset = static_cast<size_t>((64 - base % 64) % 64);
+    count = n;
+  }
+  int8_t* data() { return storage.data() + offset; }
+  int8_t* begin() { return data(); }
+  int8_t* end() { return data() + count; }
+  std::vector<int8_t> storage;
+  size_t offset = 0, count = 0;
+};
+
 struct DwOperands {
   ref::ConvGeometry g;
-  std::vector<int8_t> x, w, y;
+  AlignedBytes x, y;
+  std::vector<int8_t> w;
   std::vector<int32_t> bias;
   std::vector<float> scale;
 };

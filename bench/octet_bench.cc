@@ -5,7 +5,12 @@
 //   GOPS         2 * MACs / wall time
 //   pct_peak     GOPS / (threads x the measured peak of the kernel's instruction)
 //   pct_dram_bw  GEMV only: weight bytes / time / measured DRAM read bandwidth
-//   vs_xnnpack   XNNPACK time / Octet time for the same shape and thread count
+//   vs_xnnpack   XNNPACK time / Octet time for the same shape and thread count (1 thread:
+//                CPU time of the calling thread; 2 threads: wall time, as XNNPACK's pool
+//                threads cannot be timed one by one)
+// Times are medians over the calls (the machine is shared: a call that lost its core to
+// another process is an outlier). GOPS and pct_peak with 2 threads use the busier
+// thread's own CPU time (kernel scaling); GOPS_wall is the plain wall-clock rate.
 // The machine's peaks (vpdpbusd zmm/ymm, vpmaddwd, fp32 FMA, DRAM and L2 read bandwidth)
 // are measured first and printed, and are benchmarks of their own (Peak/...).
 //
@@ -77,11 +82,6 @@ double thread_cpu_seconds() {
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
-double process_cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 // Two threads that stay alive only for one benchmark: the caller runs one half, the worker
 // the other. Spawning std::thread per call would cost more than small shapes. Each side
@@ -132,39 +132,43 @@ class TwoThreads {
 };
 
 struct Timing {
-  double wall = 0;  // seconds per call, wall clock
-  double cpu = 0;   // seconds per call of CPU time on the critical path (see timed_loop)
+  double wall = 0;  // median seconds per call, wall clock
+  double cpu = 0;   // median seconds per call of CPU time on the critical path (see timed_loop)
 };
 
-// Runs fn() for the benchmark's iterations. 1 thread: cpu = this thread's CPU time (robust
-// when other processes share the cores). With a pool: cpu = the busier thread's own
-// kernel CPU time. pool_external: a library pool (XNNPACK) whose threads we cannot time:
-// cpu = process CPU time / threads (includes its spinning: an upper bound).
+double median(std::vector<double>* v) {
+  if (v->empty()) return 0;
+  std::nth_element(v->begin(), v->begin() + v->size() / 2, v->end());
+  return (*v)[v->size() / 2];
+}
+
+// Runs fn() for the benchmark's iterations and takes the median per call (robust to other
+// processes taking the core now and then). 1 thread: cpu = this thread's CPU time. With a
+// pool: cpu = the busier thread's own kernel CPU time. external_threads (XNNPACK's pool,
+// whose threads we cannot time): cpu = the wall time.
 template <typename Fn>
 Timing timed_loop(benchmark::State& state, Fn fn, TwoThreads* pool = nullptr,
                   int external_threads = 0) {
   fn();  // warm caches / page in
-  if (pool != nullptr) pool->busy[0] = pool->busy[1] = 0;
-  size_t calls = 0;
-  const double c0 = external_threads > 0 ? process_cpu_seconds() : thread_cpu_seconds();
-  const auto t0 = Clock::now();
+  std::vector<double> walls, cpus;
+  walls.reserve(1 << 16);
+  cpus.reserve(1 << 16);
   for (auto _ : state) {
+    const double busy0 = pool ? pool->busy[0] : 0, busy1 = pool ? pool->busy[1] : 0;
+    const double c0 = thread_cpu_seconds();
+    const auto t0 = Clock::now();
     fn();
-    ++calls;
+    const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double cpu = pool ? std::max(pool->busy[0] - busy0, pool->busy[1] - busy1)
+                            : external_threads > 0 ? wall : thread_cpu_seconds() - c0;
+    if (walls.size() < walls.capacity()) {
+      walls.push_back(wall);
+      cpus.push_back(cpu);
+    }
   }
-  const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
-  const double cpu =
-      (external_threads > 0 ? process_cpu_seconds() : thread_cpu_seconds()) - c0;
-  const double n = static_cast<double>(calls == 0 ? 1 : calls);
   Timing t;
-  t.wall = wall / n;
-  if (pool != nullptr) {
-    t.cpu = std::max(pool->busy[0], pool->busy[1]) / n;
-  } else if (external_threads > 0) {
-    t.cpu = cpu / external_threads / n;
-  } else {
-    t.cpu = cpu / n;
-  }
+  t.wall = median(&walls);
+  t.cpu = median(&cpus);
   return t;
 }
 
@@ -315,7 +319,7 @@ void bm_gemm_octet(benchmark::State& state, GemmShape s, Isa isa, int threads) {
   }
   report(state, gemm_ops(s), gemv_bytes(s), threads, t, peak);
   auto xnn = g_xnnpack_seconds.find(key(s.model, threads));
-  if (xnn != g_xnnpack_seconds.end()) state.counters["vs_xnnpack"] = xnn->second / t.cpu;
+  if (xnn != g_xnnpack_seconds.end()) state.counters["vs_xnnpack"] = xnn->second / (threads == 1 ? t.cpu : t.wall);
 }
 
 pthreadpool_t xnn_pool(int threads) {
@@ -464,7 +468,7 @@ void bm_dw_octet(benchmark::State& state, DwShape s, Isa isa, int threads) {
   const Timing t = timed_loop(state, [&] { run_dw_octet(kernel, p, pool.get()); }, pool.get());
   report(state, dw_ops(o.g), 0, threads, t, peak);
   auto xnn = g_xnnpack_seconds.find(key(s.name, threads));
-  if (xnn != g_xnnpack_seconds.end()) state.counters["vs_xnnpack"] = xnn->second / t.cpu;
+  if (xnn != g_xnnpack_seconds.end()) state.counters["vs_xnnpack"] = xnn->second / (threads == 1 ? t.cpu : t.wall);
 }
 
 xnn_operator_t create_xnn_dw(DwOperands& o) {
@@ -516,7 +520,7 @@ void bm_dw_all_octet(benchmark::State& state, Isa isa, int threads) {
       state, [&] { for (const auto& p : params) run_dw_octet(kernel, p, pool.get()); }, pool.get());
   report(state, ops, 0, threads, t, isa_peak(isa));
   auto xnn = g_xnnpack_seconds.find(key("mnv2_dw_all17", threads));
-  if (xnn != g_xnnpack_seconds.end()) state.counters["vs_xnnpack"] = xnn->second / t.cpu;
+  if (xnn != g_xnnpack_seconds.end()) state.counters["vs_xnnpack"] = xnn->second / (threads == 1 ? t.cpu : t.wall);
 }
 
 void bm_dw_all_xnnpack(benchmark::State& state, int threads) {

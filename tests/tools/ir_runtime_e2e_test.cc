@@ -53,6 +53,10 @@ bool run_model(const octet_model* model, octet_isa isa, const std::vector<float>
   EXPECT_EQ(octet_session_invoke(session), OCTET_OK) << octet_last_error();
   y->resize(out.size_bytes / sizeof(float));
   std::memcpy(y->data(), octet_session_output(session, 0), out.size_bytes);
+  // Invoking again without refilling the input gives the same result: inputs survive invoke.
+  EXPECT_EQ(octet_session_invoke(session), OCTET_OK) << octet_last_error();
+  EXPECT_EQ(0, std::memcmp(y->data(), octet_session_output(session, 0), out.size_bytes))
+      << "second invoke differs: the input was overwritten";
   *repacked = octet_session_repacked(session) != 0;
   octet_session_destroy(session);
   return true;

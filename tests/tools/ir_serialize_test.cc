@@ -57,8 +57,8 @@ size_t file_tensor_bytes(const fb::Tensor* t) {
   return n * elem;
 }
 
-// Recomputes every live range from the file alone (graph inputs from op 0, outputs to the last
-// op, others from producer to last consumer, scratch during its op) and checks, pair by pair,
+// Recomputes every live range from the file alone (graph inputs and outputs for the whole
+// graph, others from producer to last consumer, scratch during its op) and checks, pair by pair,
 // that ranges live at the same time share no byte, and that everything is aligned and inside
 // the arena.
 void expect_plan_sound(const fb::Model* model) {
@@ -75,7 +75,10 @@ void expect_plan_sound(const fb::Model* model) {
     if (first[t] < 0 || op < first[t]) first[t] = op;
     if (op > last[t]) last[t] = op;
   };
-  for (int t : *model->inputs()) touch(t, 0);
+  for (int t : *model->inputs()) {
+    touch(t, 0);
+    touch(t, std::max(num_ops - 1, 0));
+  }
   for (int i = 0; i < num_ops; ++i) {
     const fb::Operator* op = model->operators()->Get(i);
     for (int t : *op->inputs()) touch(t, i);
@@ -384,6 +387,35 @@ TEST(Serialize, RandomGraphsPlanNeverOverlapsLiveTensors) {
     }
     if (HasFatalFailure()) return;
   }
+}
+
+TEST(Serialize, GraphInputsAreNeverReused) {
+  // x feeds only op 0 of a long chain; its bytes must still be intact after the last op, so
+  // the caller can invoke again without refilling it.
+  Graph g;
+  int prev = g.add_tensor(activation("x", DType::Float32, {1, 256}));
+  g.inputs = {prev};
+  for (int i = 0; i < 6; ++i) {
+    const int next = g.add_tensor(activation("t" + std::to_string(i), DType::Float32, {1, 256}));
+    Op relu;
+    relu.type = OpType::Relu;
+    relu.inputs = {prev};
+    relu.outputs = {next};
+    g.add_op(std::move(relu));
+    prev = next;
+  }
+  g.outputs = {prev};
+  const std::vector<uint8_t> bytes = serialize_or_die(g);
+  const fb::Model* model = parse(bytes);
+  ASSERT_NE(model, nullptr);
+  const int64_t input_offset = model->tensors()->Get(0)->arena_offset();
+  for (int t = 1; t < 7; ++t) {
+    const int64_t offset = model->tensors()->Get(t)->arena_offset();
+    EXPECT_TRUE(offset + 1024 <= input_offset || input_offset + 1024 <= offset)
+        << "tensor " << t << " reuses the graph input's bytes";
+  }
+  // The chain itself still shares: 1 input + 2 ping-pong buffers... plus the output.
+  EXPECT_LE(model->arena_size(), 4u * 1024u);
 }
 
 TEST(Serialize, ConvScratchIsPlannedAndSized) {

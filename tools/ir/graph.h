@@ -85,7 +85,8 @@ struct SerializeOptions {
 };
 
 // Lays out the .octet bytes: validates the graph, plans the arena (tensors that are live at
-// the same time never share bytes), packs weights, writes the 64-byte aligned data section.
+// the same time never share bytes; graph inputs and outputs are live for the whole graph, so
+// inputs survive invoke), packs weights, writes the 64-byte aligned data section.
 // Returns false and sets *error on an invalid graph.
 bool serialize(const Graph& graph, const SerializeOptions& options, std::vector<uint8_t>* out,
                std::string* error);

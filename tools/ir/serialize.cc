@@ -396,7 +396,12 @@ bool serialize(const Graph& graph, const SerializeOptions& options, std::vector<
     if (first[t] < 0 || op < first[t]) first[t] = op;
     last[t] = std::max(last[t], op);
   };
-  for (int t : graph.inputs) touch(t, 0);
+  // Graph inputs stay intact for the whole graph (as in TFLite): callers fill them once and
+  // invoke again and again (benchmarks, octet-run --repeat), so no intermediate may reuse them.
+  for (int t : graph.inputs) {
+    touch(t, 0);
+    touch(t, end_of_graph);
+  }
   for (int i = 0; i < num_ops; ++i) {
     for (int t : graph.ops[i].inputs) touch(t, i);
     for (int t : graph.ops[i].outputs) touch(t, i);

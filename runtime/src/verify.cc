@@ -247,6 +247,7 @@ octet_status OpChecker::pool() {
 octet_status OpChecker::mean() {
   if (octet_status s = counts(1, 2, 1); s != OCTET_OK) return s;
   const TensorDesc *x = in(0), *y = out(0);
+  if (x->rank < 1) return fail("needs a tensor of rank >= 1");
   const fb::MeanOptions* o = op_.fb->options_as_MeanOptions();
   if (!o || !o->axes()) return fail("missing MeanOptions axes");
   bool reduce[OCTET_MAX_RANK] = {};
@@ -304,6 +305,7 @@ octet_status OpChecker::concat() {
 octet_status OpChecker::pad() {
   if (octet_status s = counts(1, 2, 1); s != OCTET_OK) return s;
   const TensorDesc *x = in(0), *y = out(0);
+  if (x->rank < 1) return fail("needs a tensor of rank >= 1");
   const fb::PadOptions* o = op_.fb->options_as_PadOptions();
   if (!o || !o->paddings() || int(o->paddings()->size()) != 2 * x->rank)
     return fail("paddings must hold 2 values per dimension");
@@ -375,6 +377,7 @@ octet_status OpChecker::quantize() {
 octet_status OpChecker::transpose() {
   if (octet_status s = counts(1, 2, 1); s != OCTET_OK) return s;
   const TensorDesc *x = in(0), *y = out(0);
+  if (x->rank < 1) return fail("needs a tensor of rank >= 1");
   const fb::TransposeOptions* o = op_.fb->options_as_TransposeOptions();
   if (!o || !o->perm() || int(o->perm()->size()) != x->rank || y->rank != x->rank)
     return fail("perm must have one entry per dimension");
@@ -392,6 +395,7 @@ octet_status OpChecker::transpose() {
 octet_status OpChecker::slice() {
   if (octet_status s = counts(1, 3, 1); s != OCTET_OK) return s;
   const TensorDesc *x = in(0), *y = out(0);
+  if (x->rank < 1) return fail("needs a tensor of rank >= 1");
   const fb::SliceOptions* o = op_.fb->options_as_SliceOptions();
   if (!o || !o->begin() || !o->size() || int(o->begin()->size()) != x->rank ||
       int(o->size()->size()) != x->rank || y->rank != x->rank)

@@ -222,6 +222,26 @@ TEST(RuntimeElementwise, AddBroadcastMatchesReference) {
   EXPECT_EQ(run_once<int8_t>(loaded.model, OCTET_ISA_SCALAR, 1, xs.data(), xs.size()), expected);
 }
 
+TEST(RuntimeElementwise, ScalarOperandsAndFloatDivMul) {
+  // x[3] / scalar, then * x[3]: rank-0 operands broadcast like numpy.
+  TestModel tm;
+  const int x = tm.add_tensor("x", DType::Float32, {3});
+  const int two = tm.add_constant("two", DType::Float32, {}, std::vector<float>{2.0f});
+  const int h = tm.add_tensor("h", DType::Float32, {3});
+  const int y = tm.add_tensor("y", DType::Float32, {3});
+  tm.add_op(OpType::Div, {x, two}, {h});
+  auto& mul = tm.add_op(OpType::Mul, {h, x}, {y});
+  mul.act_max = 10.0f;
+  tm.model.inputs = {x};
+  tm.model.outputs = {y};
+  tm.plan();
+  Loaded loaded(tm);
+  ASSERT_TRUE(loaded.model);
+  const std::vector<float> xs = {1.0f, -3.0f, 6.0f};
+  EXPECT_EQ(run_once<float>(loaded.model, OCTET_ISA_SCALAR, 1, xs.data(), 12),
+            (std::vector<float>{0.5f, 4.5f, 10.0f}));
+}
+
 TEST(RuntimePool, AverageAndMaxMatchReference) {
   for (OpType type : {OpType::AveragePool2D, OpType::MaxPool2D}) {
     TestModel tm;

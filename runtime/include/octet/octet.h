@@ -1,7 +1,8 @@
 /* Octet C API: load a .octet model, create a session on a caller-provided arena, invoke.
  *
  * After octet_session_create, octet_session_invoke never allocates. With a caller-provided
- * arena nothing allocates after octet_model_open* except the model handle itself.
+ * arena nothing allocates after octet_model_open* except the model handle itself (and, when
+ * num_threads > 1, the worker threads pthread creates at octet_session_create).
  * Every function returns OCTET_OK or an error code; octet_last_error() describes the last
  * error on the calling thread. */
 #ifndef OCTET_OCTET_H_

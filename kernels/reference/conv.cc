@@ -25,6 +25,23 @@ bool inside(const ConvGeometry& g, int ih, int iw) {
   return ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
 }
 
+// Float dot product with 8 independent partial sums, so the compiler can vectorize it
+// without -ffast-math. (Float results need not be bit-identical across builds; the int8
+// kernels above and below use exact int32 sums.)
+float dot_f32(const float* a, const float* b, size_t n) {
+  float partial[8] = {};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; ++j) partial[j] += a[i + j] * b[i + j];
+  }
+  float sum = 0.0f;
+  for (; i < n; ++i) sum += a[i] * b[i];
+  for (int j = 0; j < 8; ++j) sum += partial[j];
+  return sum;
+}
+
+constexpr int kDwChannelBlock = 64;
+
 }  // namespace
 
 void conv2d_qs8(const ConvGeometry& g, const int8_t* x, int32_t x_zero_point, const int8_t* w,
@@ -83,7 +100,7 @@ void conv2d_f32(const ConvGeometry& g, const float* x, const float* w, const flo
                   x + ((static_cast<size_t>(b) * g.in_h + ih) * g.in_w + iw) * g.in_c + ic_begin;
               const float* w_tap =
                   w + ((static_cast<size_t>(oc) * g.kernel_h + kh) * g.kernel_w + kw) * group_in_c;
-              for (int ic = 0; ic < group_in_c; ++ic) acc += x_pixel[ic] * w_tap[ic];
+              acc += dot_f32(x_pixel, w_tap, group_in_c);
             }
           }
           y_pixel[oc] = clamp_f32(acc, act_min, act_max);
@@ -125,24 +142,32 @@ void dwconv2d_qs8(const ConvGeometry& g, const int8_t* x, int32_t x_zero_point, 
 
 void dwconv2d_f32(const ConvGeometry& g, const float* x, const float* w, const float* bias,
                   float act_min, float act_max, float* y) {
+  // Blocks of output channels accumulate tap by tap: contiguous in NHWC, so it vectorizes.
   const int multiplier = g.depth_multiplier;
   for (int b = 0; b < g.batch; ++b) {
     for (int oh = 0; oh < g.out_h; ++oh) {
       for (int ow = 0; ow < g.out_w; ++ow) {
         float* y_pixel = y + ((static_cast<size_t>(b) * g.out_h + oh) * g.out_w + ow) * g.out_c;
-        for (int oc = 0; oc < g.out_c; ++oc) {
-          const int ic = oc / multiplier;
-          float acc = bias != nullptr ? bias[oc] : 0.0f;
+        for (int c0 = 0; c0 < g.out_c; c0 += kDwChannelBlock) {
+          const int block = std::min(kDwChannelBlock, g.out_c - c0);
+          float acc[kDwChannelBlock];
+          for (int c = 0; c < block; ++c) acc[c] = bias != nullptr ? bias[c0 + c] : 0.0f;
           for (int kh = 0; kh < g.kernel_h; ++kh) {
             for (int kw = 0; kw < g.kernel_w; ++kw) {
               const int ih = input_row(g, oh, kh);
               const int iw = input_col(g, ow, kw);
               if (!inside(g, ih, iw)) continue;
-              acc += x[((static_cast<size_t>(b) * g.in_h + ih) * g.in_w + iw) * g.in_c + ic] *
-                     w[(static_cast<size_t>(kh) * g.kernel_w + kw) * g.out_c + oc];
+              const float* x_pixel =
+                  x + ((static_cast<size_t>(b) * g.in_h + ih) * g.in_w + iw) * g.in_c;
+              const float* w_tap = w + (static_cast<size_t>(kh) * g.kernel_w + kw) * g.out_c + c0;
+              if (multiplier == 1) {
+                for (int c = 0; c < block; ++c) acc[c] += x_pixel[c0 + c] * w_tap[c];
+              } else {
+                for (int c = 0; c < block; ++c) acc[c] += x_pixel[(c0 + c) / multiplier] * w_tap[c];
+              }
             }
           }
-          y_pixel[oc] = clamp_f32(acc, act_min, act_max);
+          for (int c = 0; c < block; ++c) y_pixel[c0 + c] = clamp_f32(acc[c], act_min, act_max);
         }
       }
     }
@@ -167,8 +192,7 @@ void fully_connected_f32(size_t m, size_t n, size_t k, const float* x, const flo
                          const float* bias, float act_min, float act_max, float* y) {
   for (size_t i = 0; i < m; ++i) {
     for (size_t j = 0; j < n; ++j) {
-      float acc = bias != nullptr ? bias[j] : 0.0f;
-      for (size_t kk = 0; kk < k; ++kk) acc += x[i * k + kk] * w[j * k + kk];
+      const float acc = (bias != nullptr ? bias[j] : 0.0f) + dot_f32(x + i * k, w + j * k, k);
       y[i * n + j] = clamp_f32(acc, act_min, act_max);
     }
   }
@@ -180,11 +204,14 @@ void batch_matmul_f32(size_t batch, size_t m, size_t n, size_t k, const float* a
     const float* a_mat = a + bi * a_batch_stride;
     const float* b_mat = b + bi * b_batch_stride;
     float* y_mat = y + bi * m * n;
+    // i-k-j order: the inner loop runs along contiguous rows of b and y.
     for (size_t i = 0; i < m; ++i) {
-      for (size_t j = 0; j < n; ++j) {
-        float acc = 0.0f;
-        for (size_t kk = 0; kk < k; ++kk) acc += a_mat[i * k + kk] * b_mat[kk * n + j];
-        y_mat[i * n + j] = acc;
+      float* y_row = y_mat + i * n;
+      for (size_t j = 0; j < n; ++j) y_row[j] = 0.0f;
+      for (size_t kk = 0; kk < k; ++kk) {
+        const float a_value = a_mat[i * k + kk];
+        const float* b_row = b_mat + kk * n;
+        for (size_t j = 0; j < n; ++j) y_row[j] += a_value * b_row[j];
       }
     }
   }

@@ -393,45 +393,48 @@ TEST(ReferenceConvTest, FullyConnectedQs8MatchesDoubleModel) {
 
 TEST(ReferenceConvTest, FullyConnectedF32AndBatchMatMul) {
   Rng rng(7);
-  const size_t m = 3, n = 5, k = 7;
-  const auto x = test::random_float(rng, m * k, -1.0f, 1.0f);
-  const auto w = test::random_float(rng, n * k, -1.0f, 1.0f);
-  const auto bias = test::random_float(rng, n, -1.0f, 1.0f);
-  std::vector<float> y(m * n);
-  ref::fully_connected_f32(m, n, k, x.data(), w.data(), bias.data(), -0.5f, 0.5f, y.data());
-  for (size_t i = 0; i < m; ++i)
-    for (size_t j = 0; j < n; ++j) {
-      double sum = bias[j];
-      for (size_t kk = 0; kk < k; ++kk) sum += double(x[i * k + kk]) * w[j * k + kk];
-      EXPECT_NEAR(y[i * n + j], std::min(std::max(sum, -0.5), 0.5), 1e-5);
-    }
-  // Null bias means zero.
-  ref::fully_connected_f32(1, 1, k, x.data(), w.data(), nullptr, -INFINITY, INFINITY, y.data());
-  double dot = 0;
-  for (size_t kk = 0; kk < k; ++kk) dot += double(x[kk]) * w[kk];
-  EXPECT_NEAR(y[0], dot, 1e-5);
-
-  // Batch matmul with the second operand shared across the batch (stride 0).
-  const size_t batch = 3;
-  const auto a = test::random_float(rng, batch * m * k, -1.0f, 1.0f);
-  const auto b = test::random_float(rng, k * n, -1.0f, 1.0f);
-  std::vector<float> out(batch * m * n);
-  ref::batch_matmul_f32(batch, m, n, k, a.data(), m * k, b.data(), 0, out.data());
-  for (size_t bi = 0; bi < batch; ++bi)
+  // k = 7 stays in the scalar tail of the float dot product; 37 uses the 8-lane body too.
+  for (const size_t k : {size_t{7}, size_t{37}}) {
+    const size_t m = 3, n = 5;
+    const auto x = test::random_float(rng, m * k, -1.0f, 1.0f);
+    const auto w = test::random_float(rng, n * k, -1.0f, 1.0f);
+    const auto bias = test::random_float(rng, n, -1.0f, 1.0f);
+    std::vector<float> y(m * n);
+    ref::fully_connected_f32(m, n, k, x.data(), w.data(), bias.data(), -0.5f, 0.5f, y.data());
     for (size_t i = 0; i < m; ++i)
       for (size_t j = 0; j < n; ++j) {
-        double sum = 0;
-        for (size_t kk = 0; kk < k; ++kk) sum += double(a[(bi * m + i) * k + kk]) * b[kk * n + j];
-        EXPECT_NEAR(out[(bi * m + i) * n + j], sum, 1e-5);
+        double sum = bias[j];
+        for (size_t kk = 0; kk < k; ++kk) sum += double(x[i * k + kk]) * w[j * k + kk];
+        EXPECT_NEAR(y[i * n + j], std::min(std::max(sum, -0.5), 0.5), 1e-5);
       }
-  // And with both operands batched.
-  const auto b2 = test::random_float(rng, batch * k * n, -1.0f, 1.0f);
-  ref::batch_matmul_f32(batch, m, n, k, a.data(), m * k, b2.data(), k * n, out.data());
-  for (size_t bi = 0; bi < batch; ++bi) {
-    double sum = 0;
-    for (size_t kk = 0; kk < k; ++kk)
-      sum += double(a[(bi * m + 2) * k + kk]) * b2[(bi * k + kk) * n + 4];
-    EXPECT_NEAR(out[(bi * m + 2) * n + 4], sum, 1e-5);
+    // Null bias means zero.
+    ref::fully_connected_f32(1, 1, k, x.data(), w.data(), nullptr, -INFINITY, INFINITY, y.data());
+    double dot = 0;
+    for (size_t kk = 0; kk < k; ++kk) dot += double(x[kk]) * w[kk];
+    EXPECT_NEAR(y[0], dot, 1e-5);
+
+    // Batch matmul with the second operand shared across the batch (stride 0).
+    const size_t batch = 3;
+    const auto a = test::random_float(rng, batch * m * k, -1.0f, 1.0f);
+    const auto b = test::random_float(rng, k * n, -1.0f, 1.0f);
+    std::vector<float> out(batch * m * n);
+    ref::batch_matmul_f32(batch, m, n, k, a.data(), m * k, b.data(), 0, out.data());
+    for (size_t bi = 0; bi < batch; ++bi)
+      for (size_t i = 0; i < m; ++i)
+        for (size_t j = 0; j < n; ++j) {
+          double sum = 0;
+          for (size_t kk = 0; kk < k; ++kk) sum += double(a[(bi * m + i) * k + kk]) * b[kk * n + j];
+          EXPECT_NEAR(out[(bi * m + i) * n + j], sum, 1e-5);
+        }
+    // And with both operands batched.
+    const auto b2 = test::random_float(rng, batch * k * n, -1.0f, 1.0f);
+    ref::batch_matmul_f32(batch, m, n, k, a.data(), m * k, b2.data(), k * n, out.data());
+    for (size_t bi = 0; bi < batch; ++bi) {
+      double sum = 0;
+      for (size_t kk = 0; kk < k; ++kk)
+        sum += double(a[(bi * m + 2) * k + kk]) * b2[(bi * k + kk) * n + 4];
+      EXPECT_NEAR(out[(bi * m + 2) * n + 4], sum, 1e-5);
+    }
   }
 }
 

@@ -102,6 +102,98 @@ void run_dwconv(void* ctx, int t, int n) {
   st.dw->run(p);
 }
 
+// Elementwise ops are split only when there is enough work to pay for waking the pool.
+constexpr size_t kMinParallelElements = 16384;
+
+void run_binary_chunk(const OpState& st, const ref::Broadcast& bc, const uint8_t* a,
+                      const uint8_t* b, uint8_t* y) {
+  switch (st.kind) {
+    case ExecKind::kAddQs8:
+      ref::add_qs8(bc, reinterpret_cast<const int8_t*>(a), st.qa, reinterpret_cast<const int8_t*>(b),
+                   st.qb, st.qy, st.qmin, st.qmax, reinterpret_cast<int8_t*>(y));
+      break;
+    case ExecKind::kSubQs8:
+      ref::sub_qs8(bc, reinterpret_cast<const int8_t*>(a), st.qa, reinterpret_cast<const int8_t*>(b),
+                   st.qb, st.qy, st.qmin, st.qmax, reinterpret_cast<int8_t*>(y));
+      break;
+    case ExecKind::kMulQs8:
+      ref::mul_qs8(bc, reinterpret_cast<const int8_t*>(a), st.qa, reinterpret_cast<const int8_t*>(b),
+                   st.qb, st.qy, st.qmin, st.qmax, reinterpret_cast<int8_t*>(y));
+      break;
+    default:
+      ref::binary_f32(st.binary, bc, reinterpret_cast<const float*>(a),
+                      reinterpret_cast<const float*>(b), st.act_min, st.act_max,
+                      reinterpret_cast<float*>(y));
+      break;
+  }
+}
+
+// Binary ops split along the first (simplified) broadcast dimension.
+void run_binary(void* ctx, int t, int n) {
+  const Task& task = *static_cast<const Task*>(ctx);
+  const OpState& st = *task.st;
+  size_t begin, end;
+  split(static_cast<size_t>(st.bc.out[0]), t, n, &begin, &end);
+  if (begin >= end) return;
+  ref::Broadcast sub = st.bc;
+  sub.out[0] = static_cast<int64_t>(end - begin);
+  size_t inner = 1;
+  for (int d = 1; d < st.bc.rank; ++d) inner *= static_cast<size_t>(st.bc.out[d]);
+  const size_t es = st.elem_size;
+  run_binary_chunk(st, sub, static_cast<const uint8_t*>(st.in0) + begin * st.bc.a_stride[0] * es,
+                   static_cast<const uint8_t*>(st.in1) + begin * st.bc.b_stride[0] * es,
+                   static_cast<uint8_t*>(st.out) + begin * inner * es);
+}
+
+void run_flat_chunk(const OpState& st, size_t count, const void* x, void* y) {
+  switch (st.kind) {
+    case ExecKind::kUnaryF32:
+      ref::unary_f32(st.unary, count, static_cast<const float*>(x), static_cast<float*>(y));
+      break;
+    case ExecKind::kLut:
+      ref::lut_s8(count, static_cast<const int8_t*>(x), static_cast<const int8_t*>(st.weights),
+                  static_cast<int8_t*>(y));
+      break;
+    case ExecKind::kQuantizeF32S8:
+      ref::quantize_f32_s8(count, static_cast<const float*>(x), st.qy, static_cast<int8_t*>(y));
+      break;
+    case ExecKind::kQuantizeF32U8:
+      ref::quantize_f32_u8(count, static_cast<const float*>(x), st.qy, static_cast<uint8_t*>(y));
+      break;
+    case ExecKind::kRequantizeS8S8:
+      ref::requantize_s8_s8(count, static_cast<const int8_t*>(x), st.qa, st.qy,
+                            static_cast<int8_t*>(y));
+      break;
+    case ExecKind::kRequantizeU8S8:
+      ref::requantize_u8_s8(count, static_cast<const uint8_t*>(x), st.qa, st.qy,
+                            static_cast<int8_t*>(y));
+      break;
+    case ExecKind::kRequantizeS8U8:
+      ref::requantize_s8_u8(count, static_cast<const int8_t*>(x), st.qa, st.qy,
+                            static_cast<uint8_t*>(y));
+      break;
+    case ExecKind::kDequantizeS8:
+      ref::dequantize_s8_f32(count, static_cast<const int8_t*>(x), st.qa, static_cast<float*>(y));
+      break;
+    case ExecKind::kDequantizeU8:
+      ref::dequantize_u8_f32(count, static_cast<const uint8_t*>(x), st.qa, static_cast<float*>(y));
+      break;
+    default:
+      break;
+  }
+}
+
+// Element-by-element ops split into contiguous ranges.
+void run_flat(void* ctx, int t, int n) {
+  const Task& task = *static_cast<const Task*>(ctx);
+  const OpState& st = *task.st;
+  size_t begin, end;
+  split(st.count, t, n, &begin, &end);
+  if (begin >= end) return;
+  run_flat_chunk(st, end - begin, static_cast<const uint8_t*>(st.in0) + begin * st.in_elem_size,
+                 static_cast<uint8_t*>(st.out) + begin * st.elem_size);
+}
+
 void run_parallel(octet_session* s, const OpState& st, void (*fn)(void*, int, int)) {
   Task task{s, &st};
   if (s->pool)
@@ -166,20 +258,15 @@ void execute_op(octet_session* s, const OpState& st) {
                                out<float>(st));
       break;
     case ExecKind::kAddQs8:
-      ref::add_qs8(st.bc, in0<int8_t>(st), st.qa, in1<int8_t>(st), st.qb, st.qy, st.qmin, st.qmax,
-                   out<int8_t>(st));
-      break;
     case ExecKind::kSubQs8:
-      ref::sub_qs8(st.bc, in0<int8_t>(st), st.qa, in1<int8_t>(st), st.qb, st.qy, st.qmin, st.qmax,
-                   out<int8_t>(st));
-      break;
     case ExecKind::kMulQs8:
-      ref::mul_qs8(st.bc, in0<int8_t>(st), st.qa, in1<int8_t>(st), st.qb, st.qy, st.qmin, st.qmax,
-                   out<int8_t>(st));
-      break;
     case ExecKind::kBinaryF32:
-      ref::binary_f32(st.binary, st.bc, in0<float>(st), in1<float>(st), st.act_min, st.act_max,
-                      out<float>(st));
+      if (s->pool && st.count >= kMinParallelElements) {
+        run_parallel(s, st, run_binary);
+      } else {
+        Task task{s, &st};
+        run_binary(&task, 0, 1);
+      }
       break;
     case ExecKind::kAvgPoolQs8:
       ref::avgpool_qs8(st.pool, in0<int8_t>(st), st.qa, st.qy, st.qmin, st.qmax, out<int8_t>(st));
@@ -223,32 +310,18 @@ void execute_op(octet_session* s, const OpState& st) {
                        out<int8_t>(st));
       break;
     case ExecKind::kUnaryF32:
-      ref::unary_f32(st.unary, st.count, in0<float>(st), out<float>(st));
-      break;
     case ExecKind::kLut:
-      ref::lut_s8(st.count, in0<int8_t>(st), static_cast<const int8_t*>(st.weights),
-                  out<int8_t>(st));
-      break;
     case ExecKind::kQuantizeF32S8:
-      ref::quantize_f32_s8(st.count, in0<float>(st), st.qy, out<int8_t>(st));
-      break;
     case ExecKind::kQuantizeF32U8:
-      ref::quantize_f32_u8(st.count, in0<float>(st), st.qy, out<uint8_t>(st));
-      break;
     case ExecKind::kRequantizeS8S8:
-      ref::requantize_s8_s8(st.count, in0<int8_t>(st), st.qa, st.qy, out<int8_t>(st));
-      break;
     case ExecKind::kRequantizeU8S8:
-      ref::requantize_u8_s8(st.count, in0<uint8_t>(st), st.qa, st.qy, out<int8_t>(st));
-      break;
     case ExecKind::kRequantizeS8U8:
-      ref::requantize_s8_u8(st.count, in0<int8_t>(st), st.qa, st.qy, out<uint8_t>(st));
-      break;
     case ExecKind::kDequantizeS8:
-      ref::dequantize_s8_f32(st.count, in0<int8_t>(st), st.qa, out<float>(st));
-      break;
     case ExecKind::kDequantizeU8:
-      ref::dequantize_u8_f32(st.count, in0<uint8_t>(st), st.qa, out<float>(st));
+      if (s->pool && st.count >= kMinParallelElements)
+        run_parallel(s, st, run_flat);
+      else
+        run_flat_chunk(st, st.count, st.in0, st.out);
       break;
     case ExecKind::kTranspose:
       ref::transpose(st.shape, st.rank, st.p0, st.elem_size, st.in0, st.out);

@@ -190,7 +190,8 @@ struct OpState {
   int64_t* part_sizes = nullptr;
   ref::QParams* part_q = nullptr;
   int64_t outer = 0, inner = 0;
-  size_t elem_size = 1;
+  size_t elem_size = 1;     // output element bytes
+  size_t in_elem_size = 1;  // input element bytes
   // BatchMatMul
   size_t batch = 0, a_batch_stride = 0, b_batch_stride = 0;
 };

@@ -53,6 +53,32 @@ void fill_int8_requant(const octet_model& m, const OpDesc& op, int out_channels,
   st->qmax = st->rq.qmax;
 }
 
+// Rewrites a broadcast so that its first dimension is worth splitting across threads:
+// equal shapes become one flat dimension, and size-1 output dimensions are dropped.
+void simplify_broadcast(const TensorDesc& a, const TensorDesc& b, ref::Broadcast* bc) {
+  if (a.num_elements == b.num_elements && a.num_elements == static_cast<uint64_t>([&] {
+        int64_t n = 1;
+        for (int d = 0; d < bc->rank; ++d) n *= bc->out[d];
+        return n;
+      }())) {
+    ref::Broadcast flat;
+    flat.rank = 1;
+    flat.out[0] = static_cast<int64_t>(a.num_elements);
+    flat.a_stride[0] = flat.b_stride[0] = 1;
+    *bc = flat;
+    return;
+  }
+  ref::Broadcast kept;
+  for (int d = 0; d < bc->rank; ++d) {
+    if (bc->out[d] == 1) continue;
+    kept.out[kept.rank] = bc->out[d];
+    kept.a_stride[kept.rank] = bc->a_stride[d];
+    kept.b_stride[kept.rank] = bc->b_stride[d];
+    ++kept.rank;
+  }
+  if (kept.rank > 0) *bc = kept;
+}
+
 // Fills everything in `st` that does not depend on where the arena is, and reports needs.
 void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* needs) {
   const OpDesc& op = m.ops[index];
@@ -67,6 +93,7 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
   st->qmax = op.fb->q_max();
   st->count = y.num_elements;
   st->elem_size = dtype_size(y.dtype);
+  st->in_elem_size = dtype_size(x.dtype);
   if (x.quantized) st->qa = x.qparams();
   if (y.quantized) st->qy = y.qparams();
   const bool int8 = x.dtype == DType::Int8;
@@ -130,6 +157,7 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
     case OpType::Div: {
       const TensorDesc& b = m.tensors[op.inputs[1]];
       ref::make_broadcast(x.shape, x.rank, b.shape, b.rank, &st->bc);
+      simplify_broadcast(x, b, &st->bc);
       if (int8) {
         st->qb = b.qparams();
         st->kind = op.type == OpType::Add   ? ExecKind::kAddQs8

@@ -242,6 +242,49 @@ TEST(RuntimeElementwise, ScalarOperandsAndFloatDivMul) {
             (std::vector<float>{0.5f, 4.5f, 10.0f}));
 }
 
+TEST(RuntimeElementwise, LargeOpsSplitAcrossThreadsMatchReference) {
+  // Big enough for the executor to split them: float -> Quantize -> Add(broadcast) ->
+  // Mul(same shape) -> Lut.
+  TestModel tm;
+  const int32_t H = 48, W = 48, C = 16;
+  const size_t n = static_cast<size_t>(H) * W * C;
+  const int x = tm.add_tensor("x", DType::Float32, {1, H, W, C});
+  const int q = tm.add_tensor("q", DType::Int8, {1, H, W, C}, {0.03f}, {-3});
+  tm.add_op(OpType::Quantize, {x}, {q});
+  const auto bias = random_s8(C, 4);
+  const int b = tm.add_constant("b", DType::Int8, {1, 1, C}, bias, {0.02f}, {1});
+  const int a = tm.add_tensor("a", DType::Int8, {1, H, W, C}, {0.05f}, {2});
+  tm.add_op(OpType::Add, {q, b}, {a});
+  const int m = tm.add_tensor("m", DType::Int8, {1, H, W, C}, {0.07f}, {0});
+  tm.add_op(OpType::Mul, {a, q}, {m});
+  const int y = tm.add_tensor("y", DType::Int8, {1, H, W, C}, {0.01f}, {5});
+  auto& lut = tm.add_op(OpType::Lut, {m}, {y});
+  int8_t table[256];
+  ref::build_lut_s8([](float v) { return 1.0f / (1.0f + std::exp(-v)); }, {0.07f, 0},
+                    {0.01f, 5}, -128, 127, table);
+  tm.set_lut(lut, table, sizeof(table));
+  tm.model.inputs = {x};
+  tm.model.outputs = {y};
+  tm.plan();
+  Loaded loaded(tm);
+  ASSERT_TRUE(loaded.model);
+  const auto xs = random_f32(n, 31, -4.0f, 4.0f);
+  std::vector<int8_t> qv(n), av(n), mv(n), expected(n);
+  ref::quantize_f32_s8(n, xs.data(), {0.03f, -3}, qv.data());
+  const int32_t xshape[] = {1, H, W, C}, bshape[] = {1, 1, C};
+  ref::Broadcast bc;
+  ASSERT_TRUE(ref::make_broadcast(xshape, 4, bshape, 3, &bc));
+  ref::add_qs8(bc, qv.data(), {0.03f, -3}, bias.data(), {0.02f, 1}, {0.05f, 2}, -128, 127,
+               av.data());
+  ASSERT_TRUE(ref::make_broadcast(xshape, 4, xshape, 4, &bc));
+  ref::mul_qs8(bc, av.data(), {0.05f, 2}, qv.data(), {0.03f, -3}, {0.07f, 0}, -128, 127,
+               mv.data());
+  ref::lut_s8(n, mv.data(), table, expected.data());
+  for (int threads : {1, 2, 3})
+    EXPECT_EQ(run_once<int8_t>(loaded.model, OCTET_ISA_AUTO, threads, xs.data(), n * 4), expected)
+        << threads << " threads";
+}
+
 TEST(RuntimePool, AverageAndMaxMatchReference) {
   for (OpType type : {OpType::AveragePool2D, OpType::MaxPool2D}) {
     TestModel tm;

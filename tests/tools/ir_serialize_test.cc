@@ -538,6 +538,53 @@ TEST(Serialize, RejectsInvalidGraphsWithAMessage) {
   }
 }
 
+TEST(Serialize, CorruptedGraphsNeverCrash) {
+  // Random damage to indices, shapes, constant sizes and options: serialize either accepts the
+  // graph (and then writes a verifiable file with a sound plan) or rejects it with a message.
+  std::mt19937 rng(31337);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int rejected = 0;
+  for (int trial = 0; trial < 500; ++trial) {
+    Int8Net net = int8_net(pick(1, 6), pick(1, 6), pick(1, 4), pick(1, 5), 1 + 2 * pick(0, 1),
+                           pick(1, 7));
+    Graph& g = net.graph;
+    for (int damage = pick(1, 3); damage > 0; --damage) {
+      switch (pick(0, 7)) {
+        case 0: g.ops[pick(0, 2)].inputs[0] = pick(-3, 12); break;
+        case 1: g.ops[pick(0, 2)].outputs[0] = pick(-3, 12); break;
+        case 2: {
+          Tensor& t = g.tensors[pick(0, static_cast<int>(g.tensors.size()) - 1)];
+          if (!t.shape.empty()) t.shape[pick(0, static_cast<int>(t.shape.size()) - 1)] = pick(-2, 9);
+          break;
+        }
+        case 3: {
+          Tensor& t = g.tensors[pick(0, static_cast<int>(g.tensors.size()) - 1)];
+          t.shape.resize(pick(0, 7), 2);
+          break;
+        }
+        case 4: g.tensors[pick(0, static_cast<int>(g.tensors.size()) - 1)].data.resize(pick(0, 64)); break;
+        case 5: g.ops[0].options.Reset(); break;
+        case 6: g.ops[pick(0, 2)].inputs.resize(pick(0, 4), -1); break;
+        case 7: g.tensors[pick(0, static_cast<int>(g.tensors.size()) - 1)].dtype =
+                    static_cast<DType>(pick(0, 5));
+                break;
+      }
+    }
+    std::vector<uint8_t> bytes;
+    std::string error;
+    if (!serialize(g, {{PackFamily::X86Vnni}}, &bytes, &error)) {
+      EXPECT_FALSE(error.empty());
+      ++rejected;
+      continue;
+    }
+    const fb::Model* model = parse(bytes);
+    ASSERT_NE(model, nullptr) << "trial " << trial;
+    expect_plan_sound(model);
+    if (HasFatalFailure()) return;
+  }
+  EXPECT_GT(rejected, 100);
+}
+
 TEST(Serialize, EmptyGraphWithPassThroughInput) {
   Graph g;
   const int x = g.add_tensor(activation("x", DType::Float32, {2, 3}));

@@ -39,6 +39,7 @@
 #include "kernels/common/isa.h"
 #include "kernels/dwconv/dwconv.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/gemm/gemm_f32.h"
 
 namespace octet::bench {
 namespace {
@@ -547,6 +548,42 @@ void bm_dw_all_xnnpack(benchmark::State& state, int threads) {
   g_xnnpack_seconds[key("mnv2_dw_all17", threads)] = t.cpu;
 }
 
+// ---------------------------------------------------------------- fp32 GEMM
+// gemm_f32_<isa> (layers kept in float) on a few of the GEMM shapes; pct_peak is against
+// the measured zmm FMA peak (AVX-512) or half of it (AVX2: ymm).
+void bm_gemm_f32(benchmark::State& state, GemmShape s, Isa isa) {
+  if (!isa_available(isa)) {
+    state.SkipWithError("ISA not available on this CPU");
+    return;
+  }
+  std::vector<float> a(s.m * s.k), b(s.k * s.n), bias(s.n), c(s.m * s.n);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (auto& v : a) v = dist(rng);
+  for (auto& v : b) v = dist(rng);
+  for (auto& v : bias) v = dist(rng);
+  GemmF32Params p;
+  p.m = s.m;
+  p.n = s.n;
+  p.k = s.k;
+  p.a = a.data();
+  p.a_stride = s.k;
+  p.b = b.data();
+  p.b_stride = s.n;
+  p.bias = bias.data();
+  p.c = c.data();
+  p.c_stride = s.n;
+  const double fma_peak = peak_fma_zmm_gflops(0.03) * (isa == Isa::kAvx512Vnni ? 1.0 : 0.5);
+  const Timing t = timed_loop(state, [&] {
+    if (isa == Isa::kAvx512Vnni) {
+      gemm_f32_avx512(p);
+    } else {
+      gemm_f32_avx2(p);
+    }
+  });
+  report(state, gemm_ops(s), 0, 1, t, fma_peak);
+}
+
 // ---------------------------------------------------------------- peaks as benchmarks
 void bm_peak(benchmark::State& state, const char* what) {
   double value = 0;
@@ -647,6 +684,17 @@ void register_all() {
             ->UseRealTime();
       }
     }
+  }
+  for (const GemmShape& s : kGemmShapes) {
+    const std::string model = s.model;
+    if (model != "square_1024" && model != "llm_prefill_qkv" && model != "mnv2_project_7") continue;
+    const std::string suffix = model + "/" + std::to_string(s.m) + "x" + std::to_string(s.n) +
+                               "x" + std::to_string(s.k) + "/threads:1";
+    benchmark::RegisterBenchmark(("GemmF32/avx512/" + suffix).c_str(), bm_gemm_f32, s,
+                                 Isa::kAvx512Vnni)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("GemmF32/avx2/" + suffix).c_str(), bm_gemm_f32, s, Isa::kAvx2)
+        ->UseRealTime();
   }
   for (const DwShape& s : kMobileNetV2Dw) {
     for (int threads : {1, 2}) {

@@ -49,16 +49,37 @@ __attribute__((noinline)) __m512i dpbusd_chains(long iterations, __m512i a, __m5
 }
 
 __attribute__((noinline)) __m512 fma_chains(long iterations, __m512 a, __m512 b) {
-  __m512 acc[24];
-  for (auto& x : acc) x = _mm512_setzero_ps();
   for (long i = 0; i < iterations; ++i) {
-    __asm__ volatile("" : "+v"(a), "+v"(b));
-#pragma GCC unroll 24
-    for (int j = 0; j < 24; ++j) acc[j] = _mm512_fmadd_ps(a, b, acc[j]);
+    __asm__ volatile(
+        "vfmadd231ps %[b], %[a], %%zmm8\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm9\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm10\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm11\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm12\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm13\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm14\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm15\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm16\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm17\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm18\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm19\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm20\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm21\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm22\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm23\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm24\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm25\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm26\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm27\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm28\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm29\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm30\n\t"
+        "vfmadd231ps %[b], %[a], %%zmm31\n\t"
+        :
+        : [a] "v"(a), [b] "v"(b)
+        : "zmm8", "zmm9", "zmm10", "zmm11", "zmm12", "zmm13", "zmm14", "zmm15", "zmm16", "zmm17", "zmm18", "zmm19", "zmm20", "zmm21", "zmm22", "zmm23", "zmm24", "zmm25", "zmm26", "zmm27", "zmm28", "zmm29", "zmm30", "zmm31");
   }
-  __m512 sum = acc[0];
-  for (int j = 1; j < 24; ++j) sum = _mm512_add_ps(sum, acc[j]);
-  return sum;
+  return a;
 }
 
 // CPU time of this thread: other processes sharing the core do not count against it.

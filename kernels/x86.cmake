@@ -8,16 +8,18 @@ set(_octet_x86_dir ${CMAKE_CURRENT_LIST_DIR})
 set(OCTET_X86_AVX2_FLAGS -mavx2 -mfma -mf16c)
 set(OCTET_X86_AVXVNNI_FLAGS -mavx2 -mfma -mf16c -mavxvnni)
 set(OCTET_X86_AVX512VNNI_FLAGS -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512dq
-    -mavx512vnni -Wno-maybe-uninitialized)  # GCC 12: false positives inside avx512fintrin.h
+    -mavx512vnni -Wno-maybe-uninitialized -Wno-uninitialized)  # GCC 12: false positives in avx512fintrin.h
 
 set(_octet_x86_avx2_sources
   ${_octet_x86_dir}/gemm/gemm_avx2.cc
+  ${_octet_x86_dir}/gemm/gemm_f32_avx2.cc
   ${_octet_x86_dir}/dwconv/dwconv_avx2.cc)
 set(_octet_x86_avxvnni_sources
   ${_octet_x86_dir}/gemm/gemm_avxvnni.cc
   ${_octet_x86_dir}/dwconv/dwconv_avxvnni.cc)
 set(_octet_x86_avx512vnni_sources
   ${_octet_x86_dir}/gemm/gemm_avx512vnni.cc
+  ${_octet_x86_dir}/gemm/gemm_f32_avx512.cc
   ${_octet_x86_dir}/dwconv/dwconv_avx512vnni.cc)
 
 target_sources(octet_kernels PRIVATE

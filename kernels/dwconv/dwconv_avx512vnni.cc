@@ -48,8 +48,6 @@ inline Column interleave4(__m512i r0, __m512i r1, __m512i r2, __m512i r3) {
   return c;
 }
 
-// Channel of int32 lane `lane` (0..15) of q_i.
-inline int scrambled_channel(int i, int lane) { return 16 * (lane / 4) + 4 * i + lane % 4; }
 
 struct Chunk {
   Column w[kMaxSlots];  // [row group][kw]
@@ -65,40 +63,64 @@ void prepare_chunk(const DwConvQs8Params& p, int c0, __mmask64 mask, int row_gro
                    Chunk* chunk) {
   const ref::ConvGeometry& g = p.g;
   const int channels = g.out_c;
-  const int valid = std::min(kChunk, channels - c0);
-  alignas(64) int32_t bias[4][16];
-  alignas(64) float mult[4][16];
-  alignas(64) int32_t wsum[kChunk] = {};
-  int64_t wabs[kChunk] = {};
-  for (int kh = 0; kh < g.kernel_h; ++kh) {
-    for (int kw = 0; kw < g.kernel_w; ++kw) {
-      const int8_t* w = p.w + (static_cast<size_t>(kh) * g.kernel_w + kw) * channels + c0;
-      for (int c = 0; c < valid; ++c) {
-        wsum[c] += w[c];
-        wabs[c] += w[c] < 0 ? -w[c] : w[c];
-      }
+  // Per-channel sum(w) and sum(|w|) over the taps, natural channel order, 16 per vector.
+  __m512i sum[4], abs_sum[4];
+  for (int q = 0; q < 4; ++q) sum[q] = abs_sum[q] = _mm512_setzero_si512();
+  const int taps = g.kernel_h * g.kernel_w;
+  for (int t = 0; t < taps; ++t) {
+    const __m512i wv = _mm512_maskz_loadu_epi8(mask, p.w + static_cast<size_t>(t) * channels + c0);
+    const __m128i part[4] = {_mm512_castsi512_si128(wv), _mm512_extracti32x4_epi32(wv, 1),
+                             _mm512_extracti32x4_epi32(wv, 2), _mm512_extracti32x4_epi32(wv, 3)};
+    for (int q = 0; q < 4; ++q) {
+      const __m512i x = _mm512_cvtepi8_epi32(part[q]);
+      sum[q] = _mm512_add_epi32(sum[q], x);
+      abs_sum[q] = _mm512_add_epi32(abs_sum[q], _mm512_abs_epi32(x));
     }
   }
-  chunk->small_products = true;
-  for (int c = 0; c < valid; ++c) {
-    const double b = p.bias != nullptr ? static_cast<double>(p.bias[c0 + c]) : 0.0;
-    const double m = p.rq.multiplier[p.rq.per_channel ? c0 + c : 0];
-    const double bound = ((b < 0 ? -b : b) + 128.0 * static_cast<double>(wabs[c])) *
-                         (m < 0 ? -m : m) * 1.001;
-    if (!(bound < 2.0e9)) chunk->small_products = false;  // also catches NaN / inf
-  }
-  for (int i = 0; i < 4; ++i) {
-    for (int lane = 0; lane < 16; ++lane) {
-      const int c = scrambled_channel(i, lane);
-      const bool inside = c < valid;
-      const int32_t b = inside && p.bias != nullptr ? p.bias[c0 + c] : 0;
-      bias[i][lane] = static_cast<int32_t>(static_cast<uint32_t>(b) -
-                                           128u * static_cast<uint32_t>(wsum[c]));
-      mult[i][lane] = inside ? p.rq.multiplier[p.rq.per_channel ? c0 + c : 0] : 0.0f;
+  __m512i bias_n[4];
+  __m512 mult_n[4];
+  bool small = true;
+  const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7FFFFFFF));
+  for (int q = 0; q < 4; ++q) {
+    const __mmask16 lanes = static_cast<__mmask16>(mask >> (16 * q));
+    const __m512i b = p.bias != nullptr ? _mm512_maskz_loadu_epi32(lanes, p.bias + c0 + 16 * q)
+                                        : _mm512_setzero_si512();
+    mult_n[q] = p.rq.per_channel ? _mm512_maskz_loadu_ps(lanes, p.rq.multiplier + c0 + 16 * q)
+                                 : _mm512_maskz_mov_ps(lanes, _mm512_set1_ps(p.rq.multiplier[0]));
+    // The kernel multiplies (x + 128) by w: take 128 * sum(w) off the bias (wraps like the
+    // int32 accumulators).
+    bias_n[q] = _mm512_sub_epi32(b, _mm512_slli_epi32(sum[q], 7));
+    // |acc| <= |bias| + 128 * sum|w|; bound |acc * m| with a margin for float rounding.
+    const __m512 bound = _mm512_mul_ps(
+        _mm512_mul_ps(_mm512_add_ps(_mm512_and_ps(_mm512_cvtepi32_ps(b), abs_mask),
+                                    _mm512_mul_ps(_mm512_cvtepi32_ps(abs_sum[q]),
+                                                  _mm512_set1_ps(128.0f))),
+                      _mm512_and_ps(mult_n[q], abs_mask)),
+        _mm512_set1_ps(1.001f));
+    // Not-less-than also catches NaN / inf multipliers.
+    if (_mm512_mask_cmp_ps_mask(lanes, bound, _mm512_set1_ps(2.0e9f), _CMP_LT_OQ) != lanes) {
+      small = false;
     }
-    chunk->bias[i] = _mm512_load_si512(bias[i]);
-    chunk->multiplier[i] = _mm512_load_ps(mult[i]);
   }
+  chunk->small_products = small;
+  // To the scrambled order of interleave4(): int32 lane j of 128-bit lane L of vector i is
+  // channel 16L + 4i + j, i.e. 128-bit block i of natural vector L (a 4x4 block transpose).
+  const auto scramble = [](const __m512i n[4], __m512i out[4]) {
+    const __m512i t0 = _mm512_shuffle_i32x4(n[0], n[1], 0x44);
+    const __m512i t1 = _mm512_shuffle_i32x4(n[0], n[1], 0xEE);
+    const __m512i t2 = _mm512_shuffle_i32x4(n[2], n[3], 0x44);
+    const __m512i t3 = _mm512_shuffle_i32x4(n[2], n[3], 0xEE);
+    out[0] = _mm512_shuffle_i32x4(t0, t2, 0x88);
+    out[1] = _mm512_shuffle_i32x4(t0, t2, 0xDD);
+    out[2] = _mm512_shuffle_i32x4(t1, t3, 0x88);
+    out[3] = _mm512_shuffle_i32x4(t1, t3, 0xDD);
+  };
+  scramble(bias_n, chunk->bias);
+  __m512i mult_bits[4] = {_mm512_castps_si512(mult_n[0]), _mm512_castps_si512(mult_n[1]),
+                          _mm512_castps_si512(mult_n[2]), _mm512_castps_si512(mult_n[3])};
+  __m512i mult_scrambled[4];
+  scramble(mult_bits, mult_scrambled);
+  for (int i = 0; i < 4; ++i) chunk->multiplier[i] = _mm512_castsi512_ps(mult_scrambled[i]);
   for (int rg = 0; rg < row_groups; ++rg) {
     for (int kw = 0; kw < g.kernel_w; ++kw) {
       __m512i rows[4];

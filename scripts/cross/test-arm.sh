@@ -62,7 +62,11 @@ run_arch() {
     return 1
   fi
   echo "$arch build ok $((SECONDS - start))s" >>"$results"
-  local status=0 entry cpu isa log summary
+  local status=0 entry cpu isa log summary qemu sysroot
+  case $arch in
+    aarch64) qemu=qemu-aarch64 sysroot=/usr/aarch64-linux-gnu ;;
+    armhf) qemu=qemu-arm sysroot=/usr/arm-linux-gnueabihf ;;
+  esac
   for entry in $(runs_of "$arch"); do
     cpu=${entry%%:*}
     isa=""
@@ -71,9 +75,19 @@ run_arch() {
     # The emulator command (and its -cpu) is fixed at configure time; re-configuring only
     # regenerates the test files, nothing is rebuilt.
     cmake -S "$src" -B "$build" -DOCTET_QEMU_CPU="$cpu" >/dev/null 2>&1
+    local filter=()
+    if [ -n "$isa" ]; then
+      # Forced ISA the CPU lacks: the kernel tests must skip it and the runtime must refuse it
+      # with OCTET_ERROR_ISA_UNAVAILABLE (RuntimeIsa.*), never SIGILL. Other runtime tests ask
+      # for the automatic ISA and would (rightly) get that error too, so they are not run.
+      filter=(-R "^(Arm|AllIsas/|IsaTest|RuntimeIsa)")
+    fi
+    if [ -n "$exclude" ]; then filter+=(-E "$exclude"); fi
     start=$SECONDS
-    if (export OCTET_ISA="$isa"; [ -n "$isa" ] || unset OCTET_ISA
-        ctest --test-dir "$build" --output-on-failure --timeout 900 >"$log" 2>&1); then
+    if (if [ -n "$isa" ]; then export OCTET_ISA="$isa"; else unset OCTET_ISA; fi
+        # Tests that start a built program themselves prefix it with this (no binfmt_misc here).
+        export OCTET_TEST_EMULATOR="$qemu -L $sysroot -cpu $cpu"
+        ctest --test-dir "$build" -j2 --output-on-failure --timeout 900 "${filter[@]}" >"$log" 2>&1); then
       summary=$(grep -E 'tests passed' "$log" | tail -1)
       echo "$arch $entry ok ${summary:-?} ($((SECONDS - start))s)" >>"$results"
     else
@@ -84,6 +98,14 @@ run_arch() {
   done
   return $status
 }
+
+# Tests that run a built program with std::system() cannot run it under qemu-user unless they
+# prefix $OCTET_TEST_EMULATOR (binfmt_misc is not available in containers/CI). Until a test
+# does, it is excluded here, and the summary says so.
+exclude=""
+if [ -f "$src/tests/runtime/runtime_test.cc" ] && ! grep -q OCTET_TEST_EMULATOR "$src/tests/runtime/runtime_test.cc"; then
+  exclude="RuntimeApi.OpenFromFileAndStaticExample"
+fi
 
 for tool in qemu-aarch64 qemu-arm aarch64-linux-gnu-g++ arm-linux-gnueabihf-g++ cmake ninja; do
   command -v "$tool" >/dev/null || { echo "test-arm: $tool missing (scripts/install-deps.sh)"; exit 1; }
@@ -127,5 +149,6 @@ for arch in $arches; do
     esac
   done <"$work/$arch/results"
 done
+[ -n "$exclude" ] && echo "  not run under qemu (spawns a foreign binary without \$OCTET_TEST_EMULATOR): $exclude"
 echo "arm-qemu: $passed_runs passed, $failed_runs failed"
 exit $failed

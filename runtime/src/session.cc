@@ -129,8 +129,18 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
         st->kind = st->dw ? ExecKind::kDwKernel : ExecKind::kDwRefQs8;
         if (st->dw) needs->scratch = dwconv_qs8_scratch_size(st->dw->isa, g);
       } else if (op.uses_gemm && (st->gemm = pick_gemm(isa))) {
-        st->kind = ExecKind::kConvGemm;
-        needs->scratch = conv2d_qs8_scratch_size(g);
+        if (g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
+            g.pad_top == 0 && g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w) {
+          // A pointwise conv is a plain GEMM over pixels: run it as one, so that few
+          // pixels (e.g. 1x1 feature maps) still split across threads by N.
+          st->kind = ExecKind::kFcGemm;
+          st->m = static_cast<size_t>(g.batch) * g.in_h * g.in_w;
+          st->n = static_cast<size_t>(g.out_c);
+          st->k = static_cast<size_t>(g.in_c);
+        } else {
+          st->kind = ExecKind::kConvGemm;
+          needs->scratch = conv2d_qs8_scratch_size(g);
+        }
       } else {
         st->kind = ExecKind::kConvRefQs8;
       }

@@ -99,6 +99,13 @@ TEST(RuntimeConv, Pointwise1x1) {
   expect_conv_matches_reference(spec);
 }
 
+TEST(RuntimeConv, Pointwise1x1OnOnePixelSplitsByN) {
+  ConvSpec spec;
+  spec.in_h = spec.in_w = 1, spec.kernel = 1, spec.stride = 1, spec.pad = 0;
+  spec.in_c = 72, spec.out_c = 100;
+  expect_conv_matches_reference(spec);
+}
+
 TEST(RuntimeConv, GroupedUsesReference) {
   ConvSpec spec;
   spec.groups = 2;

@@ -80,6 +80,120 @@ inline __m128i requantize8(__m256i acc, __m256 multiplier, __m256 lo, __m256 hi,
   return _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
 }
 
+// 3x3 fast path (dilation_w 1, stride_w 1 or 2), 8 channels at a time. A prepared column
+// of input column iw is two ymm of int16 pairs: (row 0, row 1) and (row 2, 0), so a column
+// meets each kw's weights with 2 vpmaddwd; at stride_w 1 each column is prepared once per
+// output row and reused by the 3 outputs over it. Weights, bias and multipliers stay in
+// registers for the whole 8-channel slice.
+struct Column8 {
+  __m256i p01, p2;
+};
+
+struct Slice8 {
+  __m256i w01[3], w2[3];
+  __m256i bias;
+  __m256 multiplier;
+};
+
+inline Column8 make_column(__m128i r0, __m128i r1, __m128i r2) {
+  Column8 col;
+  col.p01 = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(r0, r1));
+  col.p2 = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(r2, _mm_setzero_si128()));
+  return col;
+}
+
+template <int kStrideW>
+void dw3x3_row8(const DwConvQs8Params& p, const Slice8& s, const int8_t* const rows[3],
+                const size_t steps[3], int8_t* y_row, const Column8& padding_column, __m256 lo,
+                __m256 hi, __m256i zp) {
+  const ref::ConvGeometry& g = p.g;
+  const auto column = [&](int iw) -> Column8 {
+    if (iw < 0 || iw >= g.in_w) return padding_column;
+    const size_t at = static_cast<size_t>(iw);
+    return make_column(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[0] + at * steps[0])),
+                       _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[1] + at * steps[1])),
+                       _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[2] + at * steps[2])));
+  };
+  int iw0 = -g.pad_left;
+  Column8 c0 = column(iw0), c1 = column(iw0 + 1), c2 = column(iw0 + 2);
+  for (int ow = 0; ow < g.out_w; ++ow) {
+    if (ow > 0) {
+      iw0 += kStrideW;
+      if (kStrideW == 1) {
+        c0 = c1;
+        c1 = c2;
+      } else {
+        c0 = c2;
+        c1 = column(iw0 + 1);
+      }
+      c2 = column(iw0 + 2);
+    }
+    __m256i acc = _mm256_add_epi32(s.bias, _mm256_madd_epi16(c0.p01, s.w01[0]));
+    __m256i acc2 = _mm256_madd_epi16(c0.p2, s.w2[0]);
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(c1.p01, s.w01[1]));
+    acc2 = _mm256_add_epi32(acc2, _mm256_madd_epi16(c1.p2, s.w2[1]));
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(c2.p01, s.w01[2]));
+    acc2 = _mm256_add_epi32(acc2, _mm256_madd_epi16(c2.p2, s.w2[2]));
+    const __m128i words = requantize8(_mm256_add_epi32(acc, acc2), s.multiplier, lo, hi, zp);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(y_row + static_cast<size_t>(ow) * g.out_c),
+                     _mm_packs_epi16(words, words));
+  }
+}
+
+// Channels [0, channels8) (a multiple of 8) of a 3x3 depthwise with dilation_w 1.
+void dw3x3_avx2(const DwConvQs8Params& p, int channels8) {
+  const ref::ConvGeometry& g = p.g;
+  const int oh_begin = std::max(p.oh_begin, 0);
+  const int oh_end = std::min(p.oh_end, g.out_h);
+  const __m256 lo = _mm256_set1_ps(static_cast<float>(p.rq.qmin - p.rq.zero_point));
+  const __m256 hi = _mm256_set1_ps(static_cast<float>(p.rq.qmax - p.rq.zero_point));
+  const __m256i zp = _mm256_set1_epi32(p.rq.zero_point);
+  alignas(16) int8_t padding_row[16];
+  std::memset(padding_row, static_cast<int8_t>(p.x_zero_point), sizeof(padding_row));
+  const __m128i pad = _mm_loadu_si128(reinterpret_cast<const __m128i*>(padding_row));
+  const Column8 padding_column = make_column(pad, pad, pad);
+  const size_t c_stride = static_cast<size_t>(g.out_c);
+  for (int c0 = 0; c0 < channels8; c0 += 8) {
+    Slice8 s;
+    for (int kw = 0; kw < 3; ++kw) {
+      const auto w8 = [&](int kh) {
+        return _mm_loadl_epi64(
+            reinterpret_cast<const __m128i*>(p.w + (kh * 3 + kw) * c_stride + c0));
+      };
+      const Column8 w = make_column(w8(0), w8(1), w8(2));
+      s.w01[kw] = w.p01;
+      s.w2[kw] = w.p2;
+    }
+    s.bias = p.bias != nullptr
+                 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.bias + c0))
+                 : _mm256_setzero_si256();
+    s.multiplier = p.rq.per_channel ? _mm256_loadu_ps(p.rq.multiplier + c0)
+                                    : _mm256_set1_ps(p.rq.multiplier[0]);
+    for (int b = 0; b < g.batch; ++b) {
+      const int8_t* image = p.x + static_cast<size_t>(b) * g.in_h * g.in_w * g.in_c + c0;
+      for (int oh = oh_begin; oh < oh_end; ++oh) {
+        int8_t* y_row = p.y + (static_cast<size_t>(b) * g.out_h + oh) * g.out_w * c_stride + c0;
+        const int8_t* rows[3];
+        size_t steps[3];
+        for (int t = 0; t < 3; ++t) {
+          const int ih = oh * g.stride_h - g.pad_top + t * g.dilation_h;
+          const bool inside = ih >= 0 && ih < g.in_h;
+          rows[t] = inside ? image + static_cast<size_t>(ih) * g.in_w * g.in_c : padding_row;
+          steps[t] = inside ? static_cast<size_t>(g.in_c) : 0;
+        }
+        if (g.stride_w == 1) {
+          dw3x3_row8<1>(p, s, rows, steps, y_row, padding_column, lo, hi, zp);
+        } else {
+          dw3x3_row8<2>(p, s, rows, steps, y_row, padding_column, lo, hi, zp);
+        }
+      }
+    }
+  }
+}
+
+// The generic path for channels [c_begin, out_c).
+void dwconv_generic(const DwConvQs8Params& p, int c_begin);
+
 }  // namespace
 
 void dwconv_qs8_avx2_run(const DwConvQs8Params& p) {
@@ -89,6 +203,20 @@ void dwconv_qs8_avx2_run(const DwConvQs8Params& p) {
     dwconv_qs8_scalar.run(p);
     return;
   }
+  int c_begin = 0;
+  if (g.kernel_h == 3 && g.kernel_w == 3 && g.dilation_w == 1 &&
+      (g.stride_w == 1 || g.stride_w == 2)) {
+    c_begin = g.out_c / 8 * 8;
+    dw3x3_avx2(p, c_begin);
+  }
+  if (c_begin < g.out_c) dwconv_generic(p, c_begin);
+}
+
+namespace {
+
+void dwconv_generic(const DwConvQs8Params& p, int c_begin) {
+  const ref::ConvGeometry& g = p.g;
+  const int taps = g.kernel_h * g.kernel_w;
   const int oh_begin = std::max(p.oh_begin, 0);
   const int oh_end = std::min(p.oh_end, g.out_h);
   const int8_t zp_in = static_cast<int8_t>(p.x_zero_point);
@@ -100,7 +228,7 @@ void dwconv_qs8_avx2_run(const DwConvQs8Params& p) {
   Chunk chunk;
   // Input pointer (or null = padding) of every tap of the current output pixel.
   const int8_t* tap_src[kMaxTaps + 1];
-  for (int c0 = 0; c0 < g.out_c; c0 += kChunk) {
+  for (int c0 = c_begin; c0 < g.out_c; c0 += kChunk) {
     const int valid = std::min(kChunk, g.out_c - c0);
     prepare_chunk(p, c0, taps, &chunk);
     for (int b = 0; b < g.batch; ++b) {
@@ -157,6 +285,8 @@ void dwconv_qs8_avx2_run(const DwConvQs8Params& p) {
     }
   }
 }
+
+}  // namespace
 
 }  // namespace x86
 

@@ -140,8 +140,8 @@ void dw3x3_row8(const DwConvQs8Params& p, const Slice8& s, const int8_t* const r
   }
 }
 
-// Channels [0, channels8) (a multiple of 8) of a 3x3 depthwise with dilation_w 1.
-void dw3x3_avx2(const DwConvQs8Params& p, int channels8) {
+// Channels [c_begin, channels8) (multiples of 8) of a 3x3 depthwise with dilation_w 1.
+void dw3x3_avx2(const DwConvQs8Params& p, int c_begin, int channels8) {
   const ref::ConvGeometry& g = p.g;
   const int oh_begin = std::max(p.oh_begin, 0);
   const int oh_end = std::min(p.oh_end, g.out_h);
@@ -153,7 +153,7 @@ void dw3x3_avx2(const DwConvQs8Params& p, int channels8) {
   const __m128i pad = _mm_loadu_si128(reinterpret_cast<const __m128i*>(padding_row));
   const Column8 padding_column = make_column(pad, pad, pad);
   const size_t c_stride = static_cast<size_t>(g.out_c);
-  for (int c0 = 0; c0 < channels8; c0 += 8) {
+  for (int c0 = c_begin; c0 < channels8; c0 += 8) {
     Slice8 s;
     for (int kw = 0; kw < 3; ++kw) {
       const auto w8 = [&](int kh) {
@@ -196,20 +196,24 @@ void dwconv_generic(const DwConvQs8Params& p, int c_begin);
 
 }  // namespace
 
+void dwconv_qs8_avx2_channels(const DwConvQs8Params& p, int c_begin) {
+  const ref::ConvGeometry& g = p.g;
+  if (g.kernel_h == 3 && g.kernel_w == 3 && g.dilation_w == 1 &&
+      (g.stride_w == 1 || g.stride_w == 2) && c_begin % 8 == 0) {
+    const int channels8 = g.out_c / 8 * 8;
+    dw3x3_avx2(p, c_begin, channels8);
+    c_begin = std::max(c_begin, channels8);
+  }
+  if (c_begin < g.out_c) dwconv_generic(p, c_begin);
+}
+
 void dwconv_qs8_avx2_run(const DwConvQs8Params& p) {
   const ref::ConvGeometry& g = p.g;
-  const int taps = g.kernel_h * g.kernel_w;
-  if (g.depth_multiplier != 1 || taps > kMaxTaps) {
+  if (g.depth_multiplier != 1 || g.kernel_h * g.kernel_w > kMaxTaps) {
     dwconv_qs8_scalar.run(p);
     return;
   }
-  int c_begin = 0;
-  if (g.kernel_h == 3 && g.kernel_w == 3 && g.dilation_w == 1 &&
-      (g.stride_w == 1 || g.stride_w == 2)) {
-    c_begin = g.out_c / 8 * 8;
-    dw3x3_avx2(p, c_begin);
-  }
-  if (c_begin < g.out_c) dwconv_generic(p, c_begin);
+  dwconv_qs8_avx2_channels(p, 0);
 }
 
 namespace {

@@ -27,8 +27,8 @@ void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
 // dict padded with spaces to 64 bytes, '\n').
 std::vector<uint8_t> npy_bytes(const std::string& descr, const std::string& shape, const void* data,
                                size_t size, int major = 1, const std::string& fortran = "False") {
-  std::string dict = "{'descr': '" + descr + "', 'fortran_order': " + fortran +
-                     ", 'shape': " + shape + ", }";
+  std::string dict =
+      "{'descr': '" + descr + "', 'fortran_order': " + fortran + ", 'shape': " + shape + ", }";
   const size_t prefix = major == 1 ? 10 : 12;
   while ((prefix + dict.size() + 1) % 64 != 0) dict.push_back(' ');
   dict.push_back('\n');
@@ -157,7 +157,8 @@ void expect_pattern(const Image& image) {
   for (int y = 0; y < 2; ++y)
     for (int x = 0; x < 3; ++x)
       for (int c = 0; c < 3; ++c)
-        EXPECT_EQ(image.pixels[(y * 3 + x) * 3 + c], kPattern[y][x][c]) << y << "," << x << "," << c;
+        EXPECT_EQ(image.pixels[(y * 3 + x) * 3 + c], kPattern[y][x][c])
+            << y << "," << x << "," << c;
 }
 
 TEST(Images, DecodesPngWrittenByLibpng) {
@@ -329,8 +330,8 @@ TEST(Images, DecodesPgmAndPpm) {
   pgm.pop_back();
   EXPECT_FALSE(decode_image(pgm.data(), pgm.size(), 1, &decoded, &error));
   const std::string bad = "P5 x y 255\n";
-  EXPECT_FALSE(decode_image(reinterpret_cast<const uint8_t*>(bad.data()), bad.size(), 1, &decoded,
-                            &error));
+  EXPECT_FALSE(
+      decode_image(reinterpret_cast<const uint8_t*>(bad.data()), bad.size(), 1, &decoded, &error));
 }
 
 TEST(Images, RejectsUnknownFormatsAndMissingFiles) {
@@ -433,11 +434,11 @@ TEST(Images, BilinearResize) {
   // Upscaling 2 → 4 with aligned pixel centers: source x = (x + 0.5) / 2 - 0.5.
   const Image up = resize_bilinear(image, 4, 4);
   ASSERT_EQ(up.pixels.size(), 16u);
-  EXPECT_FLOAT_EQ(up.pixels[0], 0.f);                 // clamped corner
-  EXPECT_FLOAT_EQ(up.pixels[1], 25.f);                // x = 0.25 on the top row
-  EXPECT_FLOAT_EQ(up.pixels[2], 75.f);                // x = 0.75
+  EXPECT_FLOAT_EQ(up.pixels[0], 0.f);   // clamped corner
+  EXPECT_FLOAT_EQ(up.pixels[1], 25.f);  // x = 0.25 on the top row
+  EXPECT_FLOAT_EQ(up.pixels[2], 75.f);  // x = 0.75
   EXPECT_FLOAT_EQ(up.pixels[3], 100.f);
-  EXPECT_FLOAT_EQ(up.pixels[4 * 1 + 0], 50.f);        // y = 0.25 on the left column
+  EXPECT_FLOAT_EQ(up.pixels[4 * 1 + 0], 50.f);  // y = 0.25 on the left column
   EXPECT_FLOAT_EQ(up.pixels[15], 40.f);
   // Downscaling a constant image keeps it constant.
   Image flat;
@@ -452,7 +453,8 @@ TEST(Images, ListsInputFilesSorted) {
   const std::string dir = temp_path("calib_dir");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir + "/sub");
-  for (const char* name : {"b.JPG", "a.png", "c.npy", "notes.txt"}) write_bytes(dir + "/" + name, {1});
+  for (const char* name : {"b.JPG", "a.png", "c.npy", "notes.txt"})
+    write_bytes(dir + "/" + name, {1});
   std::vector<std::string> paths;
   std::string error;
   ASSERT_TRUE(list_input_files(dir, &paths, &error)) << error;

@@ -1,8 +1,8 @@
 // Runs the built octet-run and octet-inspect binaries: bad command lines, missing and malformed
 // files and wrong inputs must end with a message and a non-zero exit (never a signal); models
 // written by ir::serialize run and give the values the reference kernels compute.
-#include <gtest/gtest.h>
 #include <flatbuffers/flatbuffers.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -78,8 +78,7 @@ void expect_clean_failure(const Result& r, const std::string& message_part,
   EXPECT_FALSE(r.signaled) << what << " crashed: " << r.err;
   EXPECT_NE(r.exit_code, 0) << what;
   EXPECT_FALSE(r.err.empty()) << what << ": no message on stderr";
-  EXPECT_NE(r.err.find(message_part), std::string::npos)
-      << what << ": stderr was: " << r.err;
+  EXPECT_NE(r.err.find(message_part), std::string::npos) << what << ": stderr was: " << r.err;
 }
 
 std::string write_model(const ir::Graph& graph, const std::string& name,
@@ -154,7 +153,8 @@ TEST(OctetRun, MissingAndMalformedModels) {
   for (int i = 0; i < 8; ++i) {  // random byte flips inside the flatbuffer
     std::vector<uint8_t> flipped = good;
     const size_t fb_size = 4 + flatbuffers::GetPrefixedSize(good.data());
-    for (int k = 0; k < 4; ++k) flipped[std::uniform_int_distribution<size_t>(4, fb_size - 1)(rng)] ^= 0x5a;
+    for (int k = 0; k < 4; ++k)
+      flipped[std::uniform_int_distribution<size_t>(4, fb_size - 1)(rng)] ^= 0x5a;
     corruptions.push_back({"flipped bytes", flipped});
   }
   for (const auto& c : corruptions) {
@@ -181,14 +181,15 @@ TEST(OctetRun, WrongInputs) {
   const std::string npy_ok = write_npy("ok.npy", {1, 8}, std::vector<float>(8, 1.f));
   expect_clean_failure(run_tool({model, "--input", npy_ok, "--input", npy_ok}), "input",
                        "too many inputs");
-  expect_clean_failure(run_tool({model, "--input", work_dir() + "/missing.npy"}),
-                       "missing.npy", "missing input file");
+  expect_clean_failure(run_tool({model, "--input", work_dir() + "/missing.npy"}), "missing.npy",
+                       "missing input file");
   const std::string image = work_dir() + "/x.ppm";
-  ASSERT_TRUE(ir::write_file(image, {'P', '6', ' ', '4', ' ', '4', ' ', '2', '5', '5', '\n'}, &error));
+  ASSERT_TRUE(
+      ir::write_file(image, {'P', '6', ' ', '4', ' ', '4', ' ', '2', '5', '5', '\n'}, &error));
   expect_clean_failure(run_tool({model, "--input", image}), "not image-shaped",
                        "image for a non-image input");
-  expect_clean_failure(run_tool({model, "--labels", work_dir() + "/nolabels.txt"}),
-                       "labels", "missing labels file");
+  expect_clean_failure(run_tool({model, "--labels", work_dir() + "/nolabels.txt"}), "labels",
+                       "missing labels file");
 }
 
 // ---------------------------------------------------------------- octet-run: good models
@@ -232,8 +233,8 @@ TEST(OctetRun, Int8ModelMatchesReferenceAndListsTopK) {
     std::ofstream f(labels);
     for (int i = 0; i < 10; ++i) f << "class_name_" << i << "\n";
   }
-  const Result r = run_tool({model, "--input", input, "--output", output, "--labels", labels,
-                             "--top-k", "3"});
+  const Result r =
+      run_tool({model, "--input", input, "--output", output, "--labels", labels, "--top-k", "3"});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   EXPECT_NE(r.out.find("top-3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("class_name_"), std::string::npos) << r.out;
@@ -302,15 +303,15 @@ TEST(OctetRun, ImageInputsRawPixelsOrNormalized) {
   ASSERT_TRUE(tools::load_npy(output, &array, &error)) << error;
   for (int i = 0; i < 48; ++i) {
     const int pixel = 16 * (i / 3) + i % 3;
-    const int expected = std::clamp(static_cast<int>(std::nearbyint((pixel - 10) / 2.0f / 0.5f)) + 3,
-                                    -128, 127);
+    const int expected =
+        std::clamp(static_cast<int>(std::nearbyint((pixel - 10) / 2.0f / 0.5f)) + 3, -128, 127);
     EXPECT_EQ(static_cast<int8_t>(array.data[i]), expected) << i;
   }
   // Float input, per-channel mean/std.
   const std::string float_model =
       write_model(reshape_image_graph(ir::DType::Float32, {}), "float_image.octet");
-  r = run_tool({float_model, "--input", image, "--output", output, "--mean", "1,2,3", "--std",
-                "4"});
+  r = run_tool(
+      {float_model, "--input", image, "--output", output, "--mean", "1,2,3", "--std", "4"});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   const std::vector<float> values = read_npy_floats(output);
   ASSERT_EQ(values.size(), 48u);
@@ -371,10 +372,10 @@ TEST(OctetInspect, DescribesAModel) {
   const std::string model = write_model(net.graph, "mixed.octet", options);
   const Result r = inspect_tool({model});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* part : {"Conv2D", "FullyConnected", "Quantize", "Dequantize", "conv_w",
-                           "per-axis 0: 8 scales", "scale 0.05 zp -10", "arena", "scratch",
-                           "X86Vnni", "mixed float/int8 test model", "data section", "peak live",
-                           "pad t1 l1 b1 r1", "fused Relu", "version 1"})
+  for (const char* part :
+       {"Conv2D", "FullyConnected", "Quantize", "Dequantize", "conv_w", "per-axis 0: 8 scales",
+        "scale 0.05 zp -10", "arena", "scratch", "X86Vnni", "mixed float/int8 test model",
+        "data section", "peak live", "pad t1 l1 b1 r1", "fused Relu", "version 1"})
     EXPECT_NE(r.out.find(part), std::string::npos) << "missing '" << part << "' in:\n" << r.out;
 }
 

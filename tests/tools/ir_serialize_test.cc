@@ -104,8 +104,8 @@ void expect_plan_sound(const fb::Model* model) {
   for (int i = 0; i < num_ops; ++i) {
     const fb::Operator* op = model->operators()->Get(i);
     if (op->scratch_size() > 0)
-      ranges.push_back({"scratch of op " + std::to_string(i), op->scratch_offset(),
-                        op->scratch_size(), i, i});
+      ranges.push_back(
+          {"scratch of op " + std::to_string(i), op->scratch_offset(), op->scratch_size(), i, i});
   }
   for (const Range& r : ranges) {
     EXPECT_EQ(r.offset % 64, 0u) << r.what;
@@ -134,8 +134,8 @@ Graph random_graph(std::mt19937* rng) {
   std::vector<int> available;
   const int num_inputs = dim(1, 3);
   for (int i = 0; i < num_inputs; ++i) {
-    const int t = g.add_tensor(activation("in" + std::to_string(i), DType::Float32,
-                                          {1, dim(1, 9), dim(1, 40)}));
+    const int t = g.add_tensor(
+        activation("in" + std::to_string(i), DType::Float32, {1, dim(1, 9), dim(1, 40)}));
     g.inputs.push_back(t);
     available.push_back(t);
   }
@@ -262,8 +262,8 @@ TEST(PlanBuffers, RandomBuffersNeverOverlapWhileLive) {
       EXPECT_EQ(offsets[i] % kArenaAlignment, 0u);
       EXPECT_LE(offsets[i] + buffers[i].size, arena);
       for (size_t j = i + 1; j < buffers.size(); ++j) {
-        const bool same_time = buffers[i].first_op <= buffers[j].last_op &&
-                               buffers[j].first_op <= buffers[i].last_op;
+        const bool same_time =
+            buffers[i].first_op <= buffers[j].last_op && buffers[j].first_op <= buffers[i].last_op;
         const bool same_bytes = buffers[i].size && buffers[j].size &&
                                 offsets[i] < offsets[j] + buffers[j].size &&
                                 offsets[j] < offsets[i] + buffers[i].size;
@@ -439,7 +439,7 @@ TEST(Serialize, ConvScratchIsPlannedAndSized) {
 TEST(Serialize, PackedBlobsMatchThePacker) {
   const Int8Net net = int8_net(4, 4, 8, 16, 1, 24);
   SerializeOptions options;
-  options.families = {PackFamily::RowMajor, PackFamily::X86Vnni, PackFamily::X86Avx2,
+  options.families = {PackFamily::RowMajor, PackFamily::X86Vnni,    PackFamily::X86Avx2,
                       PackFamily::ArmNeon,  PackFamily::ArmDotprod, PackFamily::ArmI8mm,
                       PackFamily::X86Vnni};  // duplicate and RowMajor are ignored
   const std::vector<uint8_t> bytes = serialize_or_die(net.graph, options);
@@ -452,7 +452,8 @@ TEST(Serialize, PackedBlobsMatchThePacker) {
     const Tensor& w = net.graph.tensors[op.inputs[1]];
     const size_t n = w.shape[0], k = w.num_elements() / w.shape[0];
     std::vector<int32_t> bias(n, 0);
-    if (op.inputs[2] >= 0) std::memcpy(bias.data(), net.graph.tensors[op.inputs[2]].data.data(), n * 4);
+    if (op.inputs[2] >= 0)
+      std::memcpy(bias.data(), net.graph.tensors[op.inputs[2]].data.data(), n * 4);
     const fb::Operator* fop = model->operators()->Get(op_index);
     std::vector<fb::PackFamily> expected;
     for (fb::PackFamily f : {PackFamily::X86Vnni, PackFamily::X86Avx2, PackFamily::ArmNeon,
@@ -509,11 +510,17 @@ TEST(Serialize, RejectsInvalidGraphsWithAMessage) {
        "another op's output"},
       {"writes constant", [](Graph* g) { g->ops[0].outputs[0] = 1; }, "constant"},
       {"multiplier count", [](Graph* g) { g->ops[0].multiplier.resize(5); }, "multipliers"},
-      {"bias size", [](Graph* g) { g->tensors[2].shape = {3}; g->tensors[2].data.resize(12); },
+      {"bias size",
+       [](Graph* g) {
+         g->tensors[2].shape = {3};
+         g->tensors[2].data.resize(12);
+       },
        "bias"},
-      {"float weights on int8 conv", [](Graph* g) { g->tensors[1].dtype = DType::Float32;
-                                                    g->tensors[1].data.resize(
-                                                        g->tensors[1].data.size() * 4); },
+      {"float weights on int8 conv",
+       [](Graph* g) {
+         g->tensors[1].dtype = DType::Float32;
+         g->tensors[1].data.resize(g->tensors[1].data.size() * 4);
+       },
        "int8 weights"},
       {"quant count", [](Graph* g) { g->tensors[1].quant.scale.pop_back(); }, "scales"},
       {"missing conv options", [](Graph* g) { g->ops[0].options.Reset(); }, "Conv2DOptions"},
@@ -521,7 +528,11 @@ TEST(Serialize, RejectsInvalidGraphsWithAMessage) {
       {"conv stride", [](Graph* g) { g->ops[0].options.AsConv2DOptions()->stride_h = 0; },
        "strides"},
       {"conv channels", [](Graph* g) { g->tensors[0].shape[3] = 5; }, "channels"},
-      {"lut size", [](Graph* g) { g->ops[1].type = OpType::Lut; g->ops[1].lut.resize(10); },
+      {"lut size",
+       [](Graph* g) {
+         g->ops[1].type = OpType::Lut;
+         g->ops[1].lut.resize(10);
+       },
        "256"},
       {"output never produced",
        [](Graph* g) { g->outputs.push_back(g->add_tensor(activation("z", DType::Int8, {1}))); },
@@ -545,16 +556,21 @@ TEST(Serialize, CorruptedGraphsNeverCrash) {
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   int rejected = 0;
   for (int trial = 0; trial < 500; ++trial) {
-    Int8Net net = int8_net(pick(1, 6), pick(1, 6), pick(1, 4), pick(1, 5), 1 + 2 * pick(0, 1),
-                           pick(1, 7));
+    Int8Net net =
+        int8_net(pick(1, 6), pick(1, 6), pick(1, 4), pick(1, 5), 1 + 2 * pick(0, 1), pick(1, 7));
     Graph& g = net.graph;
     for (int damage = pick(1, 3); damage > 0; --damage) {
       switch (pick(0, 7)) {
-        case 0: g.ops[pick(0, 2)].inputs[0] = pick(-3, 12); break;
-        case 1: g.ops[pick(0, 2)].outputs[0] = pick(-3, 12); break;
+        case 0:
+          g.ops[pick(0, 2)].inputs[0] = pick(-3, 12);
+          break;
+        case 1:
+          g.ops[pick(0, 2)].outputs[0] = pick(-3, 12);
+          break;
         case 2: {
           Tensor& t = g.tensors[pick(0, static_cast<int>(g.tensors.size()) - 1)];
-          if (!t.shape.empty()) t.shape[pick(0, static_cast<int>(t.shape.size()) - 1)] = pick(-2, 9);
+          if (!t.shape.empty())
+            t.shape[pick(0, static_cast<int>(t.shape.size()) - 1)] = pick(-2, 9);
           break;
         }
         case 3: {
@@ -562,12 +578,19 @@ TEST(Serialize, CorruptedGraphsNeverCrash) {
           t.shape.resize(pick(0, 7), 2);
           break;
         }
-        case 4: g.tensors[pick(0, static_cast<int>(g.tensors.size()) - 1)].data.resize(pick(0, 64)); break;
-        case 5: g.ops[0].options.Reset(); break;
-        case 6: g.ops[pick(0, 2)].inputs.resize(pick(0, 4), -1); break;
-        case 7: g.tensors[pick(0, static_cast<int>(g.tensors.size()) - 1)].dtype =
-                    static_cast<DType>(pick(0, 5));
-                break;
+        case 4:
+          g.tensors[pick(0, static_cast<int>(g.tensors.size()) - 1)].data.resize(pick(0, 64));
+          break;
+        case 5:
+          g.ops[0].options.Reset();
+          break;
+        case 6:
+          g.ops[pick(0, 2)].inputs.resize(pick(0, 4), -1);
+          break;
+        case 7:
+          g.tensors[pick(0, static_cast<int>(g.tensors.size()) - 1)].dtype =
+              static_cast<DType>(pick(0, 5));
+          break;
       }
     }
     std::vector<uint8_t> bytes;

@@ -12,10 +12,14 @@ namespace octet::cli {
 
 inline const char* dtype_name(octet_dtype dtype) {
   switch (dtype) {
-    case OCTET_FLOAT32: return "float32";
-    case OCTET_INT8: return "int8";
-    case OCTET_UINT8: return "uint8";
-    case OCTET_INT32: return "int32";
+    case OCTET_FLOAT32:
+      return "float32";
+    case OCTET_INT8:
+      return "int8";
+    case OCTET_UINT8:
+      return "uint8";
+    case OCTET_INT32:
+      return "int32";
   }
   return "?";
 }

@@ -76,9 +76,9 @@ std::string options_string(const fb::Operator* op) {
   switch (op->options_type()) {
     case fb::OpOptions::Conv2DOptions: {
       const auto* o = op->options_as_Conv2DOptions();
-      std::snprintf(buf, sizeof(buf), "stride %dx%d dilation %dx%d pad t%d l%d b%d r%d", o->stride_h(),
-                    o->stride_w(), o->dilation_h(), o->dilation_w(), o->pad_top(), o->pad_left(),
-                    o->pad_bottom(), o->pad_right());
+      std::snprintf(buf, sizeof(buf), "stride %dx%d dilation %dx%d pad t%d l%d b%d r%d",
+                    o->stride_h(), o->stride_w(), o->dilation_h(), o->dilation_w(), o->pad_top(),
+                    o->pad_left(), o->pad_bottom(), o->pad_right());
       std::string s = buf;
       if (op->type() == fb::OpType::Conv2D && o->groups() != 1)
         s += " groups " + std::to_string(o->groups());
@@ -124,7 +124,8 @@ std::string tensor_ref(const fb::Model* model, int index) {
   if (!model->tensors() || index >= static_cast<int>(model->tensors()->size()))
     return "#" + std::to_string(index) + ":<out of range>";
   const auto* t = model->tensors()->Get(index);
-  return "#" + std::to_string(index) + (t->name() && t->name()->size() ? ":" + t->name()->str() : "");
+  return "#" + std::to_string(index) +
+         (t->name() && t->name()->size() ? ":" + t->name()->str() : "");
 }
 
 int inspect(int argc, char** argv) {
@@ -166,10 +167,12 @@ int inspect(int argc, char** argv) {
   std::string error;
   if (!tools::load_file(path, &bytes, &error)) return fail(error);
   if (bytes.size() < 8) return fail(path + ": too small to be a .octet file");
-  const size_t flatbuffer_size = 4 + static_cast<size_t>(flatbuffers::GetPrefixedSize(bytes.data()));
+  const size_t flatbuffer_size =
+      4 + static_cast<size_t>(flatbuffers::GetPrefixedSize(bytes.data()));
   if (flatbuffer_size > bytes.size()) return fail(path + ": size prefix exceeds the file");
   flatbuffers::Verifier verifier(bytes.data(), flatbuffer_size);
-  if (!fb::VerifySizePrefixedModelBuffer(verifier)) return fail(path + ": flatbuffer does not verify");
+  if (!fb::VerifySizePrefixedModelBuffer(verifier))
+    return fail(path + ": flatbuffer does not verify");
   const fb::Model* model = fb::GetSizePrefixedModel(bytes.data());
   const auto* tensors = model->tensors();
   const auto* operators = model->operators();

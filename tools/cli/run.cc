@@ -2,13 +2,13 @@
 // runs it N times and prints the outputs, the ISA used, whether weights were repacked and the
 // latency. Every bad input ends with a message on stderr and a non-zero exit code.
 #include <algorithm>
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <exception>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -154,10 +154,14 @@ int parse_args(int argc, char** argv, Options* options) {
 
 tools::ElementType element_type(octet_dtype dtype) {
   switch (dtype) {
-    case OCTET_FLOAT32: return tools::ElementType::kFloat32;
-    case OCTET_INT8: return tools::ElementType::kInt8;
-    case OCTET_UINT8: return tools::ElementType::kUInt8;
-    case OCTET_INT32: return tools::ElementType::kInt32;
+    case OCTET_FLOAT32:
+      return tools::ElementType::kFloat32;
+    case OCTET_INT8:
+      return tools::ElementType::kInt8;
+    case OCTET_UINT8:
+      return tools::ElementType::kUInt8;
+    case OCTET_INT32:
+      return tools::ElementType::kInt32;
   }
   return tools::ElementType::kFloat32;
 }
@@ -183,8 +187,8 @@ std::string describe(const octet_tensor_info& info) {
   return s;
 }
 
-bool normalization_for(const Options& options, const octet_model* model,
-                       tools::Normalization* norm, std::string* source, std::string* why) {
+bool normalization_for(const Options& options, const octet_model* model, tools::Normalization* norm,
+                       std::string* source, std::string* why) {
   std::string mean = options.mean, std_dev = options.std_dev;
   *source = "--mean/--std";
   if (mean.empty()) {
@@ -223,7 +227,8 @@ bool fill_from_file(const std::string& path, const octet_tensor_info& info,
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
   }();
-  const bool is_npy = lower_path.size() > 4 && lower_path.compare(lower_path.size() - 4, 4, ".npy") == 0;
+  const bool is_npy =
+      lower_path.size() > 4 && lower_path.compare(lower_path.size() - 4, 4, ".npy") == 0;
   if (is_npy) {
     tools::NpyArray array;
     if (!tools::load_npy(path, &array, why)) return false;
@@ -271,7 +276,8 @@ bool fill_from_file(const std::string& path, const octet_tensor_info& info,
 }
 
 void fill_random(const octet_tensor_info& info, void* dst, std::mt19937* rng) {
-  const size_t count = info.size_bytes / (info.dtype == OCTET_FLOAT32 || info.dtype == OCTET_INT32 ? 4 : 1);
+  const size_t count =
+      info.size_bytes / (info.dtype == OCTET_FLOAT32 || info.dtype == OCTET_INT32 ? 4 : 1);
   if (info.dtype == OCTET_FLOAT32) {
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
     float* f = static_cast<float*>(dst);
@@ -294,15 +300,21 @@ std::vector<float> dequantize(const octet_tensor_info& info, const void* data) {
   for (size_t i = 0; i < count; ++i) {
     float v = 0;
     switch (info.dtype) {
-      case OCTET_FLOAT32: std::memcpy(&v, static_cast<const uint8_t*>(data) + 4 * i, 4); break;
+      case OCTET_FLOAT32:
+        std::memcpy(&v, static_cast<const uint8_t*>(data) + 4 * i, 4);
+        break;
       case OCTET_INT32: {
         int32_t q;
         std::memcpy(&q, static_cast<const uint8_t*>(data) + 4 * i, 4);
         v = static_cast<float>(q);
         break;
       }
-      case OCTET_INT8: v = static_cast<const int8_t*>(data)[i]; break;
-      case OCTET_UINT8: v = static_cast<const uint8_t*>(data)[i]; break;
+      case OCTET_INT8:
+        v = static_cast<const int8_t*>(data)[i];
+        break;
+      case OCTET_UINT8:
+        v = static_cast<const uint8_t*>(data)[i];
+        break;
     }
     if (info.quantized && info.dtype != OCTET_FLOAT32)
       v = (v - static_cast<float>(info.zero_point)) * info.scale;
@@ -343,7 +355,8 @@ void print_output(int index, const octet_tensor_info& info, const void* data, in
   }
   if (values.size() <= 64) {
     std::printf("  %svalues:", kind);
-    for (size_t i = 0; i < values.size(); ++i) std::printf("%s%g", i % 8 ? " " : "\n    ", values[i]);
+    for (size_t i = 0; i < values.size(); ++i)
+      std::printf("%s%g", i % 8 ? " " : "\n    ", values[i]);
     std::printf("\n");
     return;
   }
@@ -416,7 +429,8 @@ int run(int argc, char** argv) {
   std::unique_ptr<void, FreeDeleter> arena(std::aligned_alloc(OCTET_ARENA_ALIGNMENT, alloc_size));
   if (!arena) return error("cannot allocate a " + std::to_string(alloc_size) + "-byte arena");
   octet_session* raw_session = nullptr;
-  status = octet_session_create(model.get(), &session_options, arena.get(), alloc_size, &raw_session);
+  status =
+      octet_session_create(model.get(), &session_options, arena.get(), alloc_size, &raw_session);
   if (status != OCTET_OK) return error(runtime_error("cannot create a session", status));
   std::unique_ptr<octet_session, SessionDestroyer> session(raw_session);
 

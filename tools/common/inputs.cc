@@ -49,22 +49,32 @@ int32_t read_i32le(const uint8_t* p) { return static_cast<int32_t>(read_u32le(p)
 
 size_t element_size(ElementType type) {
   switch (type) {
-    case ElementType::kFloat32: return 4;
-    case ElementType::kInt8: return 1;
-    case ElementType::kUInt8: return 1;
-    case ElementType::kInt32: return 4;
-    case ElementType::kFloat64: return 8;
+    case ElementType::kFloat32:
+      return 4;
+    case ElementType::kInt8:
+      return 1;
+    case ElementType::kUInt8:
+      return 1;
+    case ElementType::kInt32:
+      return 4;
+    case ElementType::kFloat64:
+      return 8;
   }
   return 0;
 }
 
 const char* element_type_name(ElementType type) {
   switch (type) {
-    case ElementType::kFloat32: return "float32";
-    case ElementType::kInt8: return "int8";
-    case ElementType::kUInt8: return "uint8";
-    case ElementType::kInt32: return "int32";
-    case ElementType::kFloat64: return "float64";
+    case ElementType::kFloat32:
+      return "float32";
+    case ElementType::kInt8:
+      return "int8";
+    case ElementType::kUInt8:
+      return "uint8";
+    case ElementType::kInt32:
+      return "int32";
+    case ElementType::kFloat64:
+      return "float64";
   }
   return "?";
 }
@@ -203,11 +213,21 @@ bool save_npy(const std::string& path, ElementType type, const std::vector<int64
               const void* data, size_t data_bytes, std::string* error) {
   const char* descr = "";
   switch (type) {
-    case ElementType::kFloat32: descr = "<f4"; break;
-    case ElementType::kFloat64: descr = "<f8"; break;
-    case ElementType::kInt8: descr = "|i1"; break;
-    case ElementType::kUInt8: descr = "|u1"; break;
-    case ElementType::kInt32: descr = "<i4"; break;
+    case ElementType::kFloat32:
+      descr = "<f4";
+      break;
+    case ElementType::kFloat64:
+      descr = "<f8";
+      break;
+    case ElementType::kInt8:
+      descr = "|i1";
+      break;
+    case ElementType::kUInt8:
+      descr = "|u1";
+      break;
+    case ElementType::kInt32:
+      descr = "<i4";
+      break;
   }
   size_t count = 1;
   std::string shape_text;
@@ -233,7 +253,8 @@ bool save_npy(const std::string& path, ElementType type, const std::vector<int64
   bytes.insert(bytes.end(), p, p + data_bytes);
   std::ofstream file(path, std::ios::binary);
   if (!file) return fail(error, "cannot write " + path);
-  file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  file.write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   if (!file) return fail(error, "cannot write " + path);
   return true;
 }
@@ -256,8 +277,12 @@ std::vector<float> npy_to_float(const NpyArray& array) {
         values[i] = static_cast<float>(v);
         break;
       }
-      case ElementType::kInt8: values[i] = static_cast<int8_t>(p[i]); break;
-      case ElementType::kUInt8: values[i] = p[i]; break;
+      case ElementType::kInt8:
+        values[i] = static_cast<int8_t>(p[i]);
+        break;
+      case ElementType::kUInt8:
+        values[i] = p[i];
+        break;
       case ElementType::kInt32: {
         int32_t v;
         std::memcpy(&v, p + 4 * i, 4);
@@ -335,8 +360,8 @@ bool decode_png(const uint8_t* bytes, size_t size, int channels, Image* out, std
     png_image_free(&image);
     return fail(error, message);
   }
-  to_image(samples.data(), static_cast<int>(image.height), static_cast<int>(image.width), 3, channels,
-           out);
+  to_image(samples.data(), static_cast<int>(image.height), static_cast<int>(image.width), 3,
+           channels, out);
   return true;
 }
 
@@ -355,8 +380,8 @@ void jpeg_error_exit(j_common_ptr cinfo) {
 void jpeg_silence(j_common_ptr, int) {}
 
 // Kept free of C++ objects with destructors between setjmp and longjmp.
-bool decode_jpeg_into(const uint8_t* bytes, size_t size, int channels, std::vector<uint8_t>* samples,
-                      int* height, int* width, char* message) {
+bool decode_jpeg_into(const uint8_t* bytes, size_t size, int channels,
+                      std::vector<uint8_t>* samples, int* height, int* width, char* message) {
   jpeg_decompress_struct cinfo;
   JpegErrorManager errors;
   cinfo.err = jpeg_std_error(&errors.base);
@@ -407,15 +432,14 @@ bool decode_bmp(const uint8_t* bytes, size_t size, int channels, Image* out, std
   const uint32_t pixel_offset = read_u32le(bytes + 10);
   const uint32_t dib_size = read_u32le(bytes + 14);
   if (dib_size < 40 || 14 + static_cast<size_t>(dib_size) > size)
-    return fail(error, "BMP: unsupported or truncated DIB header (size " +
-                           std::to_string(dib_size) + ")");
+    return fail(error,
+                "BMP: unsupported or truncated DIB header (size " + std::to_string(dib_size) + ")");
   const int32_t width = read_i32le(bytes + 18);
   const int32_t raw_height = read_i32le(bytes + 22);
   const uint16_t bpp = read_u16le(bytes + 28);
   const uint32_t compression = read_u32le(bytes + 30);
   uint32_t palette_count = read_u32le(bytes + 46);
-  if (width <= 0 || raw_height == 0 || width > 65535 || raw_height > 65535 ||
-      raw_height < -65535)
+  if (width <= 0 || raw_height == 0 || width > 65535 || raw_height > 65535 || raw_height < -65535)
     return fail(error, "BMP: bad dimensions");
   const bool top_down = raw_height < 0;
   const int height = top_down ? -raw_height : raw_height;
@@ -632,8 +656,8 @@ bool parse_float_list(const std::string& text, std::vector<float>* values, std::
   size_t pos = 0;
   while (pos <= text.size()) {
     const size_t comma = text.find(',', pos);
-    const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos
-                                                                          : comma - pos);
+    const std::string item =
+        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     char* end = nullptr;
     const float v = std::strtof(item.c_str(), &end);
     if (item.empty() || end == item.c_str() || *end != '\0' || !std::isfinite(v))
@@ -678,14 +702,16 @@ bool float_to_input(const float* values, size_t count, const InputSpec& spec,
   uint8_t* dst = out->data();
   const bool quantized =
       spec.quantized && (spec.type == ElementType::kInt8 || spec.type == ElementType::kUInt8);
-  if (quantized && !(spec.scale > 0.0f) )
+  if (quantized && !(spec.scale > 0.0f))
     return fail(error, "input quantization scale must be positive");
   for (size_t i = 0; i < count; ++i) {
     float v = values[i];
     if (quantized) v = v / spec.scale + 0.0f;
     uint8_t* d = dst + i * size;
     switch (spec.type) {
-      case ElementType::kFloat32: std::memcpy(d, &v, 4); break;
+      case ElementType::kFloat32:
+        std::memcpy(d, &v, 4);
+        break;
       case ElementType::kFloat64: {
         const double x = v;
         std::memcpy(d, &x, 8);
@@ -753,8 +779,11 @@ bool image_to_input(const Image& image, const Normalization& normalization, cons
     for (int k = 0; k < c; ++k) {
       float v = image.pixels[p * c + k];
       switch (normalization.kind) {
-        case Normalization::Kind::kNone: break;
-        case Normalization::Kind::kMeanStd: v = (v - mean[k]) * inv_std[k]; break;
+        case Normalization::Kind::kNone:
+          break;
+        case Normalization::Kind::kMeanStd:
+          v = (v - mean[k]) * inv_std[k];
+          break;
         case Normalization::Kind::kScaleOffset:
           v = v * normalization.scale + normalization.offset;
           break;

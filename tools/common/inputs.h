@@ -58,7 +58,8 @@ bool load_image_resized(const std::string& path, int height, int width, int chan
 bool list_input_files(const std::string& dir, std::vector<std::string>* paths, std::string* error);
 
 // ---- conversion to a model input ----
-// Where an image goes in an input tensor: NHWC [1,H,W,C] (or [H,W,C]) or NCHW [1,C,H,W], C in {1,3}.
+// Where an image goes in an input tensor: NHWC [1,H,W,C] (or [H,W,C]) or NCHW [1,C,H,W], C in
+// {1,3}.
 struct ImageLayout {
   int height = 0, width = 0, channels = 0;
   bool channels_first = false;

@@ -4,10 +4,14 @@ namespace octet::ir {
 
 size_t dtype_size(DType dtype) {
   switch (dtype) {
-    case DType::Float32: return 4;
-    case DType::Int8: return 1;
-    case DType::UInt8: return 1;
-    case DType::Int32: return 4;
+    case DType::Float32:
+      return 4;
+    case DType::Int8:
+      return 1;
+    case DType::UInt8:
+      return 1;
+    case DType::Int32:
+      return 4;
   }
   return 0;
 }

@@ -77,8 +77,7 @@ bool validate_tensor(const Graph& g, int index, std::string* error) {
   if (!q.empty() || !q.zero_point.empty()) {
     if (q.scale.size() != q.zero_point.size())
       return fail(error, label + ": quantization has " + std::to_string(q.scale.size()) +
-                             " scales and " + std::to_string(q.zero_point.size()) +
-                             " zero points");
+                             " scales and " + std::to_string(q.zero_point.size()) + " zero points");
     if (q.axis == -1) {
       if (q.scale.size() != 1)
         return fail(error, label + ": per-tensor quantization needs exactly one scale");
@@ -87,9 +86,8 @@ bool validate_tensor(const Graph& g, int index, std::string* error) {
         return fail(error, label + ": quantization axis " + std::to_string(q.axis) +
                                " out of range for shape " + shape_string(t.shape));
       if (static_cast<int64_t>(q.scale.size()) != t.shape[q.axis])
-        return fail(error, label + ": per-axis quantization has " +
-                               std::to_string(q.scale.size()) + " scales, axis " +
-                               std::to_string(q.axis) + " has " +
+        return fail(error, label + ": per-axis quantization has " + std::to_string(q.scale.size()) +
+                               " scales, axis " + std::to_string(q.axis) + " has " +
                                std::to_string(t.shape[q.axis]));
     }
     for (float s : q.scale)
@@ -131,16 +129,16 @@ bool validate_conv_shapes(const Graph& g, int index, std::string* error) {
     return fail(error, label + ": strides and dilations must be >= 1, paddings >= 0");
   const size_t r = w.shape.size();
   const int kernel_h = w.shape[r - 3], kernel_w = w.shape[r - 2];
-  const int64_t out_h = conv_output_size(x.shape[1], o->pad_top, o->pad_bottom, kernel_h,
-                                         o->stride_h, o->dilation_h);
-  const int64_t out_w = conv_output_size(x.shape[2], o->pad_left, o->pad_right, kernel_w,
-                                         o->stride_w, o->dilation_w);
+  const int64_t out_h =
+      conv_output_size(x.shape[1], o->pad_top, o->pad_bottom, kernel_h, o->stride_h, o->dilation_h);
+  const int64_t out_w =
+      conv_output_size(x.shape[2], o->pad_left, o->pad_right, kernel_w, o->stride_w, o->dilation_w);
   if (y.shape[0] != x.shape[0] || y.shape[1] != out_h || y.shape[2] != out_w)
-    return fail(error, label + ": output shape " + shape_string(y.shape) + " does not follow from input " +
-                           shape_string(x.shape) + ", kernel " + std::to_string(kernel_h) + "x" +
-                           std::to_string(kernel_w) + " and the options (expected [" +
-                           std::to_string(x.shape[0]) + "," + std::to_string(out_h) + "," +
-                           std::to_string(out_w) + ",...])");
+    return fail(error, label + ": output shape " + shape_string(y.shape) +
+                           " does not follow from input " + shape_string(x.shape) + ", kernel " +
+                           std::to_string(kernel_h) + "x" + std::to_string(kernel_w) +
+                           " and the options (expected [" + std::to_string(x.shape[0]) + "," +
+                           std::to_string(out_h) + "," + std::to_string(out_w) + ",...])");
   if (op.type == OpType::Conv2D) {
     const int groups = o->groups;
     if (groups < 1 || x.shape[3] % groups != 0 || w.shape[3] * groups != x.shape[3] ||
@@ -173,7 +171,8 @@ bool validate_gemm_like(const Graph& g, int index, std::string* error) {
       return fail(error, label + ": input and output must be rank 4 (NHWC)");
     const size_t w_rank = w.shape.size();
     if (op.type == OpType::Conv2D ? w_rank != 4 : (w_rank != 3 && w_rank != 4))
-      return fail(error, label + ": weights shape " + shape_string(w.shape) + " has the wrong rank");
+      return fail(error,
+                  label + ": weights shape " + shape_string(w.shape) + " has the wrong rank");
   }
   if (op.type != OpType::FullyConnected && !validate_conv_shapes(g, index, error)) return false;
   if (!is_int8_op(g, op)) return true;
@@ -440,7 +439,8 @@ bool serialize(const Graph& graph, const SerializeOptions& options, std::vector<
   }
   std::vector<PackFamily> families;  // requested extra layouts, without duplicates or RowMajor
   for (PackFamily f : options.families)
-    if (f != PackFamily::RowMajor && std::find(families.begin(), families.end(), f) == families.end())
+    if (f != PackFamily::RowMajor &&
+        std::find(families.begin(), families.end(), f) == families.end())
       families.push_back(f);
   std::vector<fb::Buffer> multiplier_data(num_ops), lut_data(num_ops);
   std::vector<std::vector<PackedBlob>> packed(num_ops);
@@ -500,8 +500,8 @@ bool serialize(const Graph& graph, const SerializeOptions& options, std::vector<
           *fbb, op.type, op.name.c_str(), &op.inputs, &op.outputs, op.options.type,
           op.options.Pack(*fbb), op.activation, op.act_min, op.act_max, op.q_min, op.q_max,
           op.multiplier.empty() ? nullptr : &multiplier_data[i],
-          op.lut.empty() ? nullptr : &lut_data[i], blobs.empty() ? nullptr : &blobs,
-          scratch_offset, scratch_size[i], op.keep_float));
+          op.lut.empty() ? nullptr : &lut_data[i], blobs.empty() ? nullptr : &blobs, scratch_offset,
+          scratch_size[i], op.keep_float));
     }
     std::vector<flatbuffers::Offset<fb::KeyValue>> metadata;
     for (const auto& [key, value] : graph.metadata)
@@ -531,7 +531,8 @@ bool serialize(const Graph& graph, const SerializeOptions& options, std::vector<
 bool write_file(const std::string& path, const std::vector<uint8_t>& bytes, std::string* error) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   if (!file) return fail(error, "cannot create " + path);
-  file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  file.write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   file.close();
   if (!file) return fail(error, "cannot write " + path);
   return true;

@@ -67,7 +67,7 @@ inline __m128i requantize16(__m512i acc, __m512 multiplier, const Epilogue& e) {
 // keeps an array of __m512i accumulators in a loop by copying every one of them each
 // iteration (vmovdqa), which halved the throughput. acc[r * NB + b] in and out.
 template <int MR, int NB>
-__attribute__((noinline)) void k_loop(const int8_t* a, size_t a_stride, const int8_t* w0,
+inline __attribute__((always_inline)) void k_loop(const int8_t* a, size_t a_stride, const int8_t* w0,
                                       const int8_t* w1, size_t k, __m512i* acc) {
   __m512i c00 = acc[0], c01 = NB > 1 ? acc[1] : acc[0];
   __m512i c10 = MR > 1 ? acc[1 * NB] : c00, c11 = MR > 1 && NB > 1 ? acc[1 * NB + 1] : c00;

@@ -74,7 +74,11 @@ run_arch() {
     log="$dir/ctest-${cpu}${isa:+-$isa}.log"
     # The emulator command (and its -cpu) is fixed at configure time; re-configuring only
     # regenerates the test files, nothing is rebuilt.
-    cmake -S "$src" -B "$build" -DOCTET_QEMU_CPU="$cpu" >/dev/null 2>&1
+    if ! cmake -S "$src" -B "$build" -DOCTET_QEMU_CPU="$cpu" >"$dir/reconfigure.log" 2>&1; then
+      echo "$arch $entry FAILED reconfigure (see $dir/reconfigure.log)" >>"$results"
+      status=1
+      continue
+    fi
     local filter=()
     if [ -n "$isa" ]; then
       # Forced ISA the CPU lacks: the kernel tests must skip it and the runtime must refuse it

@@ -155,6 +155,7 @@ TEST(ArmRequantize, NeonMatchesScalarOnTiesClampsAndRandomValues) {
 }
 #endif
 
+#if defined(OCTET_HAVE_NEON)  // every ARM GEMM build has NEON
 // Scalar ground truth written out from the contract in gemm.h.
 void gemm_expected(const GemmQs8Params& p, const std::vector<int8_t>& w,
                    const std::vector<int32_t>& bias, std::vector<int8_t>* c) {
@@ -231,7 +232,6 @@ void check_gemm_kernel(const GemmQs8Kernel& kernel) {
   }
 }
 
-#if defined(OCTET_HAVE_NEON)
 TEST(ArmGemm, NeonMatchesScalar) { check_gemm_kernel(gemm_qs8_neon); }
 #endif
 #if defined(OCTET_HAVE_DOTPROD)

@@ -500,8 +500,11 @@ void choose_range(const TensorStats& s, CalibrationMethod method, float percenti
   }
   // Entropy / MSE: shrink the observed range towards zero and keep the cheapest candidate.
   double best = range_cost(s, method, s.min, s.max);
-  for (int i = 1; i < 100; ++i) {
-    const float f = 1.0f - 0.0095f * i;  // down to 5 % of the observed range
+  // KL needs several histogram bins per quantization level (else Q == P and any range looks
+  // perfect): stop at 25 % of the range, i.e. >= 2 of the 2048 bins per level. MSE goes further.
+  const int steps = method == CalibrationMethod::kEntropy ? 75 : 95;
+  for (int i = 1; i <= steps; ++i) {
+    const float f = 1.0f - 0.01f * i;
     const float clo = s.min < 0.0f ? s.min * f : s.min;
     const float chi = s.max > 0.0f ? s.max * f : s.max;
     if (!(chi > clo)) break;

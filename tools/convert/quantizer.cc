@@ -143,7 +143,10 @@ bool Quantizer::activation_quant(int t, ir::Quant* q) {
       *error_ = "no calibration statistics for tensor '" + tensor.name + "'";
       return false;
     }
-    choose_range(it->second, options_.method, options_.percentile, &lo, &hi);
+    // Graph inputs are data (pixels, features) quantized at the boundary: never clip them.
+    const bool graph_input = std::find(fg_.inputs.begin(), fg_.inputs.end(), t) != fg_.inputs.end();
+    choose_range(it->second, graph_input ? CalibrationMethod::kMinMax : options_.method,
+                 options_.percentile, &lo, &hi);
     info_->ranges[tensor.name] = {lo, hi};
   }
   float scale;

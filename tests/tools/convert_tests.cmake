@@ -1,0 +1,28 @@
+# Converter tests (tools/convert). Real-model tests read OCTET_SHARED_DIR and skip when absent.
+if(TARGET octet_convert AND TARGET octet)
+  add_executable(convert_tflite_test ${CMAKE_CURRENT_LIST_DIR}/convert_tflite_test.cc)
+  target_link_libraries(convert_tflite_test PRIVATE octet_convert octet GTest::gtest_main)
+  target_compile_definitions(convert_tflite_test PRIVATE ${OCTET_SHARED_DIR_DEFINE}
+    OCTET_CONVERT_BUILD_DIR="${CMAKE_BINARY_DIR}"
+    OCTET_LITERT_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/litert_reference.py")
+  gtest_discover_tests(convert_tflite_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 1200)
+
+  add_executable(convert_quantizer_test ${CMAKE_CURRENT_LIST_DIR}/convert_quantizer_test.cc)
+  target_link_libraries(convert_quantizer_test PRIVATE octet_convert octet GTest::gtest_main)
+  target_compile_definitions(convert_quantizer_test PRIVATE ${OCTET_SHARED_DIR_DEFINE})
+  gtest_discover_tests(convert_quantizer_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 1200)
+
+  if(TARGET octet-convert)
+    # CLI: bad flags / files give a clear message and a non-zero exit.
+    add_test(NAME convert_cli_no_args COMMAND octet-convert)
+    set_tests_properties(convert_cli_no_args PROPERTIES WILL_FAIL TRUE)
+    add_test(NAME convert_cli_bad_flag COMMAND octet-convert model.tflite -o x.octet --bogus)
+    set_tests_properties(convert_cli_bad_flag PROPERTIES PASS_REGULAR_EXPRESSION "unknown option '--bogus'")
+    add_test(NAME convert_cli_missing_file COMMAND octet-convert /nonexistent/model.tflite -o x.octet)
+    set_tests_properties(convert_cli_missing_file PROPERTIES PASS_REGULAR_EXPRESSION "cannot open '/nonexistent/model.tflite'")
+    add_test(NAME convert_cli_bad_format COMMAND octet-convert model.pb -o x.octet)
+    set_tests_properties(convert_cli_bad_format PROPERTIES PASS_REGULAR_EXPRESSION "unknown model format")
+    add_test(NAME convert_cli_bad_method COMMAND octet-convert m.tflite -o x.octet --method magic)
+    set_tests_properties(convert_cli_bad_method PROPERTIES PASS_REGULAR_EXPRESSION "unknown --method 'magic'")
+  endif()
+endif()

@@ -13,8 +13,8 @@ double peak_vpdpbusd_ymm_gops(double seconds);  // AVX-VNNI
 double peak_vpmaddwd_ymm_gops(double seconds);  // AVX2 int16 pairs (what the AVX2 path uses)
 double peak_fma_zmm_gflops(double seconds);     // fp32 FMA, for reference
 
-// Sums `bytes` of `buffer` (64-byte aligned, bytes a multiple of 512) with wide loads;
-// returns a value depending on every byte so the reads cannot be dropped.
+// Sums `bytes` of `buffer` (64-byte aligned, bytes a multiple of 64) with wide loads in four
+// concurrent streams; returns a value depending on every byte so the reads cannot be dropped.
 long long read_buffer_avx512(const void* buffer, size_t bytes);
 
 }  // namespace octet::bench

@@ -64,7 +64,8 @@ const char* octet_model_metadata(const octet_model* model, const char* key) {
 int octet_model_num_tensors(const octet_model* model) { return model ? model->num_tensors : 0; }
 int octet_model_num_operators(const octet_model* model) { return model ? model->num_ops : 0; }
 
-octet_status octet_model_tensor_info(const octet_model* model, int tensor, octet_tensor_info* info) {
+octet_status octet_model_tensor_info(const octet_model* model, int tensor,
+                                     octet_tensor_info* info) {
   return fill_info(model, tensor, info);
 }
 

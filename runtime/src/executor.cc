@@ -109,16 +109,19 @@ void run_binary_chunk(const OpState& st, const ref::Broadcast& bc, const uint8_t
                       const uint8_t* b, uint8_t* y) {
   switch (st.kind) {
     case ExecKind::kAddQs8:
-      ref::add_qs8(bc, reinterpret_cast<const int8_t*>(a), st.qa, reinterpret_cast<const int8_t*>(b),
-                   st.qb, st.qy, st.qmin, st.qmax, reinterpret_cast<int8_t*>(y));
+      ref::add_qs8(bc, reinterpret_cast<const int8_t*>(a), st.qa,
+                   reinterpret_cast<const int8_t*>(b), st.qb, st.qy, st.qmin, st.qmax,
+                   reinterpret_cast<int8_t*>(y));
       break;
     case ExecKind::kSubQs8:
-      ref::sub_qs8(bc, reinterpret_cast<const int8_t*>(a), st.qa, reinterpret_cast<const int8_t*>(b),
-                   st.qb, st.qy, st.qmin, st.qmax, reinterpret_cast<int8_t*>(y));
+      ref::sub_qs8(bc, reinterpret_cast<const int8_t*>(a), st.qa,
+                   reinterpret_cast<const int8_t*>(b), st.qb, st.qy, st.qmin, st.qmax,
+                   reinterpret_cast<int8_t*>(y));
       break;
     case ExecKind::kMulQs8:
-      ref::mul_qs8(bc, reinterpret_cast<const int8_t*>(a), st.qa, reinterpret_cast<const int8_t*>(b),
-                   st.qb, st.qy, st.qmin, st.qmax, reinterpret_cast<int8_t*>(y));
+      ref::mul_qs8(bc, reinterpret_cast<const int8_t*>(a), st.qa,
+                   reinterpret_cast<const int8_t*>(b), st.qb, st.qy, st.qmin, st.qmax,
+                   reinterpret_cast<int8_t*>(y));
       break;
     default:
       ref::binary_f32(st.binary, bc, reinterpret_cast<const float*>(a),
@@ -252,10 +255,9 @@ void execute_op(octet_session* s, const OpState& st) {
                                static_cast<const int32_t*>(st.bias), st.rq, out<int8_t>(st));
       break;
     case ExecKind::kFcF32:
-      ref::fully_connected_f32(st.m, st.n, st.k, in0<float>(st),
-                               static_cast<const float*>(st.weights),
-                               static_cast<const float*>(st.bias), st.act_min, st.act_max,
-                               out<float>(st));
+      ref::fully_connected_f32(
+          st.m, st.n, st.k, in0<float>(st), static_cast<const float*>(st.weights),
+          static_cast<const float*>(st.bias), st.act_min, st.act_max, out<float>(st));
       break;
     case ExecKind::kAddQs8:
     case ExecKind::kSubQs8:

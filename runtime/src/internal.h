@@ -61,7 +61,7 @@ struct OpDesc {
   const fb::Operator* fb = nullptr;
   const char* name = "";
   int num_inputs = 0, num_outputs = 0;
-  const int32_t* inputs = nullptr;   // -1 marks an absent optional input
+  const int32_t* inputs = nullptr;  // -1 marks an absent optional input
   const int32_t* outputs = nullptr;
   const float* multiplier = nullptr;  // int8 GEMM-like ops
   uint32_t multiplier_count = 0;
@@ -114,7 +114,7 @@ enum class ExecKind : uint8_t {
   kConvGemm,    // int8 Conv2D groups 1 through the conv2d driver + GEMM kernel
   kConvRefQs8,  // int8 grouped conv
   kConvF32,
-  kDwKernel,    // int8 depthwise through the ISA registry
+  kDwKernel,  // int8 depthwise through the ISA registry
   kDwRefQs8,
   kDwF32,
   kFcGemm,

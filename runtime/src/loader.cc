@@ -39,9 +39,9 @@ const uint8_t* check_buffer(const octet_model& m, const fb::Buffer* buffer, uint
   }
   const uint64_t offset = buffer->offset(), size = buffer->size();
   if (offset % kAlign != 0) {
-    *status = set_error(OCTET_ERROR_INVALID_MODEL,
-                        "%s %d: buffer offset %llu is not %zu-byte aligned", what, index,
-                        static_cast<unsigned long long>(offset), kAlign);
+    *status =
+        set_error(OCTET_ERROR_INVALID_MODEL, "%s %d: buffer offset %llu is not %zu-byte aligned",
+                  what, index, static_cast<unsigned long long>(offset), kAlign);
     return nullptr;
   }
   if (offset > m.data_size || size > m.data_size - offset) {
@@ -53,9 +53,8 @@ const uint8_t* check_buffer(const octet_model& m, const fb::Buffer* buffer, uint
     return nullptr;
   }
   if (expected_size != UINT64_MAX && size != expected_size) {
-    *status = set_error(OCTET_ERROR_INVALID_MODEL,
-                        "%s %d: buffer holds %llu bytes, expected %llu", what, index,
-                        static_cast<unsigned long long>(size),
+    *status = set_error(OCTET_ERROR_INVALID_MODEL, "%s %d: buffer holds %llu bytes, expected %llu",
+                        what, index, static_cast<unsigned long long>(size),
                         static_cast<unsigned long long>(expected_size));
     return nullptr;
   }
@@ -79,18 +78,18 @@ octet_status load_tensor(octet_model* m, int index) {
   const auto* shape = t->shape();
   d.rank = shape ? static_cast<int>(shape->size()) : 0;
   if (d.rank > OCTET_MAX_RANK)
-    return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s': rank %d exceeds %d", index,
-                     d.name, d.rank, OCTET_MAX_RANK);
+    return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s': rank %d exceeds %d", index, d.name,
+                     d.rank, OCTET_MAX_RANK);
   d.num_elements = 1;
   for (int i = 0; i < d.rank; ++i) {
     const int32_t dim = shape->Get(i);
     if (dim <= 0)
-      return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s': dimension %d is %d (must be > 0)",
-                       index, d.name, i, dim);
+      return set_error(OCTET_ERROR_INVALID_MODEL,
+                       "tensor %d '%s': dimension %d is %d (must be > 0)", index, d.name, i, dim);
     d.shape[i] = dim;
     if (!checked_mul(d.num_elements, static_cast<uint64_t>(dim), &d.num_elements))
-      return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s': element count overflows",
-                       index, d.name);
+      return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s': element count overflows", index,
+                       d.name);
   }
   if (!checked_mul(d.num_elements, dtype_size(d.dtype), &d.size_bytes))
     return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s': byte size overflows", index,
@@ -108,7 +107,8 @@ octet_status load_tensor(octet_model* m, int index) {
     if (axis == -1) {
       if (n != 1)
         return set_error(OCTET_ERROR_INVALID_MODEL,
-                         "tensor %d '%s': per-tensor quantization with %d scales", index, d.name, n);
+                         "tensor %d '%s': per-tensor quantization with %d scales", index, d.name,
+                         n);
     } else {
       if (axis < 0 || axis >= d.rank || d.shape[axis] != n)
         return set_error(OCTET_ERROR_INVALID_MODEL,
@@ -121,8 +121,8 @@ octet_status load_tensor(octet_model* m, int index) {
     for (int i = 0; i < n; ++i) {
       const float s = scale->Get(i);
       if (!(std::isfinite(s) && s > 0.0f))
-        return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s': scale %d is %g", index,
-                         d.name, i, static_cast<double>(s));
+        return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s': scale %d is %g", index, d.name,
+                         i, static_cast<double>(s));
       const int32_t z = zp->Get(i);
       if (z < zmin || z > zmax)
         return set_error(OCTET_ERROR_INVALID_MODEL,
@@ -149,8 +149,8 @@ octet_status load_tensor(octet_model* m, int index) {
     // -1 is allowed for a tensor nothing references; the plan check rejects it otherwise.
     d.arena_offset = t->arena_offset();
     if (d.arena_offset < -1)
-      return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s': arena offset %lld",
-                       index, d.name, static_cast<long long>(d.arena_offset));
+      return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s': arena offset %lld", index,
+                       d.name, static_cast<long long>(d.arena_offset));
   }
   return OCTET_OK;
 }
@@ -178,8 +178,9 @@ octet_status load_operator(octet_model* m, int index) {
   for (int i = 0; i < d.num_outputs; ++i) {
     const int32_t t = d.outputs[i];
     if (t < 0 || t >= m->num_tensors)
-      return set_error(OCTET_ERROR_INVALID_MODEL, "operator %d '%s': output %d is tensor %d (of %d)",
-                       index, d.name, i, t, m->num_tensors);
+      return set_error(OCTET_ERROR_INVALID_MODEL,
+                       "operator %d '%s': output %d is tensor %d (of %d)", index, d.name, i, t,
+                       m->num_tensors);
     if (m->tensors[t].constant)
       return set_error(OCTET_ERROR_INVALID_MODEL, "operator %d '%s': writes constant tensor %d",
                        index, d.name, t);
@@ -187,8 +188,8 @@ octet_status load_operator(octet_model* m, int index) {
   octet_status status = OCTET_OK;
   if (const fb::Buffer* b = o->multiplier(); b && b->size() != 0) {
     if (b->size() % sizeof(float) != 0)
-      return set_error(OCTET_ERROR_INVALID_MODEL, "operator %d '%s': multiplier size %llu",
-                       index, d.name, static_cast<unsigned long long>(b->size()));
+      return set_error(OCTET_ERROR_INVALID_MODEL, "operator %d '%s': multiplier size %llu", index,
+                       d.name, static_cast<unsigned long long>(b->size()));
     d.multiplier = reinterpret_cast<const float*>(
         check_buffer(*m, b, UINT64_MAX, "operator multiplier", index, &status));
     if (status != OCTET_OK) return status;
@@ -213,7 +214,8 @@ octet_status load_operator(octet_model* m, int index) {
       if (family < 0 || family >= kPackFamilyCount)
         return set_error(OCTET_ERROR_INVALID_MODEL, "operator %d '%s': unknown packing family %d",
                          index, d.name, family);
-      const uint8_t* ptr = check_buffer(*m, p->data(), UINT64_MAX, "operator packed", index, &status);
+      const uint8_t* ptr =
+          check_buffer(*m, p->data(), UINT64_MAX, "operator packed", index, &status);
       if (status != OCTET_OK) return status;
       if (!d.packed[family]) {
         d.packed[family] = ptr;
@@ -266,8 +268,8 @@ octet_status load_model(octet_model* m) {
                      "size prefix says %u bytes of flatbuffer but the file holds %zu (truncated?)",
                      prefix, m->size - 4);
   if (prefix < 8 || !fb::SizePrefixedModelBufferHasIdentifier(m->bytes))
-    return set_error(OCTET_ERROR_INVALID_MODEL, "not an Octet model (file identifier is not \"%s\")",
-                     fb::ModelIdentifier());
+    return set_error(OCTET_ERROR_INVALID_MODEL,
+                     "not an Octet model (file identifier is not \"%s\")", fb::ModelIdentifier());
   const size_t fb_end = 4 + static_cast<size_t>(prefix);
   flatbuffers::Verifier verifier(m->bytes, fb_end);
   if (!fb::VerifySizePrefixedModelBuffer(verifier))
@@ -299,8 +301,7 @@ octet_status load_model(octet_model* m) {
   m->num_ops = model->operators() ? static_cast<int>(model->operators()->size()) : 0;
   m->num_inputs = model->inputs() ? static_cast<int>(model->inputs()->size()) : 0;
   m->num_outputs = model->outputs() ? static_cast<int>(model->outputs()->size()) : 0;
-  if (m->num_outputs == 0)
-    return set_error(OCTET_ERROR_INVALID_MODEL, "model has no outputs");
+  if (m->num_outputs == 0) return set_error(OCTET_ERROR_INVALID_MODEL, "model has no outputs");
   m->inputs = m->num_inputs ? model->inputs()->data() : nullptr;
   m->outputs = model->outputs()->data();
 
@@ -316,7 +317,8 @@ octet_status load_model(octet_model* m) {
   for (int i = 0; i < m->num_inputs; ++i) {
     const int32_t t = m->inputs[i];
     if (t < 0 || t >= m->num_tensors || m->tensors[t].constant)
-      return set_error(OCTET_ERROR_INVALID_MODEL, "graph input %d is tensor %d: not a non-constant tensor", i, t);
+      return set_error(OCTET_ERROR_INVALID_MODEL,
+                       "graph input %d is tensor %d: not a non-constant tensor", i, t);
     for (int j = 0; j < i; ++j)
       if (m->inputs[j] == t)
         return set_error(OCTET_ERROR_INVALID_MODEL, "graph input %d repeats tensor %d", i, t);
@@ -324,7 +326,8 @@ octet_status load_model(octet_model* m) {
   for (int i = 0; i < m->num_outputs; ++i) {
     const int32_t t = m->outputs[i];
     if (t < 0 || t >= m->num_tensors || m->tensors[t].constant)
-      return set_error(OCTET_ERROR_INVALID_MODEL, "graph output %d is tensor %d: not a non-constant tensor", i, t);
+      return set_error(OCTET_ERROR_INVALID_MODEL,
+                       "graph output %d is tensor %d: not a non-constant tensor", i, t);
   }
   for (int i = 0; i < m->num_ops; ++i) {
     if (octet_status s = load_operator(m, i); s != OCTET_OK) return s;
@@ -345,15 +348,24 @@ const char* octet_last_error(void) { return octet::rt::g_last_error; }
 
 const char* octet_status_string(octet_status status) {
   switch (status) {
-    case OCTET_OK: return "ok";
-    case OCTET_ERROR_INVALID_ARGUMENT: return "invalid argument";
-    case OCTET_ERROR_IO: return "I/O error";
-    case OCTET_ERROR_INVALID_MODEL: return "invalid model";
-    case OCTET_ERROR_UNSUPPORTED: return "unsupported";
-    case OCTET_ERROR_ISA_UNAVAILABLE: return "ISA unavailable";
-    case OCTET_ERROR_ARENA_TOO_SMALL: return "arena too small";
-    case OCTET_ERROR_OUT_OF_MEMORY: return "out of memory";
-    case OCTET_ERROR_RUNTIME: return "runtime error";
+    case OCTET_OK:
+      return "ok";
+    case OCTET_ERROR_INVALID_ARGUMENT:
+      return "invalid argument";
+    case OCTET_ERROR_IO:
+      return "I/O error";
+    case OCTET_ERROR_INVALID_MODEL:
+      return "invalid model";
+    case OCTET_ERROR_UNSUPPORTED:
+      return "unsupported";
+    case OCTET_ERROR_ISA_UNAVAILABLE:
+      return "ISA unavailable";
+    case OCTET_ERROR_ARENA_TOO_SMALL:
+      return "arena too small";
+    case OCTET_ERROR_OUT_OF_MEMORY:
+      return "out of memory";
+    case OCTET_ERROR_RUNTIME:
+      return "runtime error";
   }
   return "unknown status";
 }

@@ -57,10 +57,10 @@ void fill_int8_requant(const octet_model& m, const OpDesc& op, int out_channels,
 // equal shapes become one flat dimension, and size-1 output dimensions are dropped.
 void simplify_broadcast(const TensorDesc& a, const TensorDesc& b, ref::Broadcast* bc) {
   if (a.num_elements == b.num_elements && a.num_elements == static_cast<uint64_t>([&] {
-        int64_t n = 1;
-        for (int d = 0; d < bc->rank; ++d) n *= bc->out[d];
-        return n;
-      }())) {
+                                            int64_t n = 1;
+                                            for (int d = 0; d < bc->rank; ++d) n *= bc->out[d];
+                                            return n;
+                                          }())) {
     ref::Broadcast flat;
     flat.rank = 1;
     flat.out[0] = static_cast<int64_t>(a.num_elements);
@@ -226,7 +226,8 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
         }
       }
       st->kind = requantize && y.dtype == DType::Int8 ? ExecKind::kConcatQs8 : ExecKind::kConcat;
-      needs->aux = align_up(op.num_inputs * (sizeof(void*) + sizeof(int64_t) + sizeof(ref::QParams)), 16);
+      needs->aux =
+          align_up(op.num_inputs * (sizeof(void*) + sizeof(int64_t) + sizeof(ref::QParams)), 16);
       break;
     }
     case OpType::Reshape:
@@ -346,11 +347,12 @@ octet_status resolve_isa(const octet_session_options* options, Isa* out) {
     return OCTET_OK;
   }
   if (!isa_compiled(isa))
-    return set_error(OCTET_ERROR_ISA_UNAVAILABLE, "%s requests ISA %s, which this build does not contain",
-                     source, isa_name(isa));
+    return set_error(OCTET_ERROR_ISA_UNAVAILABLE,
+                     "%s requests ISA %s, which this build does not contain", source,
+                     isa_name(isa));
   if (!isa_available(isa))
-    return set_error(OCTET_ERROR_ISA_UNAVAILABLE, "%s requests ISA %s, which this CPU does not support",
-                     source, isa_name(isa));
+    return set_error(OCTET_ERROR_ISA_UNAVAILABLE,
+                     "%s requests ISA %s, which this CPU does not support", source, isa_name(isa));
   *out = isa;
   return OCTET_OK;
 }
@@ -413,8 +415,8 @@ void octet_session_options_init(octet_session_options* options) {
   options->num_threads = 1;
 }
 
-octet_status octet_session_arena_size(const octet_model* model, const octet_session_options* options,
-                                      size_t* out_size) {
+octet_status octet_session_arena_size(const octet_model* model,
+                                      const octet_session_options* options, size_t* out_size) {
   if (!model || !out_size) return set_error(OCTET_ERROR_INVALID_ARGUMENT, "null argument");
   Isa isa;
   if (octet_status s = resolve_isa(options, &isa); s != OCTET_OK) return s;
@@ -462,7 +464,7 @@ octet_status octet_session_create(const octet_model* model, const octet_session_
 
   for (int t = 0; t < model->num_tensors; ++t) {
     const TensorDesc& d = model->tensors[t];
-    s->tensor_data[t] = d.constant              ? const_cast<uint8_t*>(d.const_data)
+    s->tensor_data[t] = d.constant            ? const_cast<uint8_t*>(d.const_data)
                         : d.arena_offset >= 0 ? s->activations + d.arena_offset
                                               : nullptr;  // never referenced
   }
@@ -486,8 +488,8 @@ octet_status octet_session_create(const octet_model* model, const octet_session_
     if (op.type == fb::OpType::Concat) {
       st->parts = reinterpret_cast<const void**>(aux);
       st->part_sizes = reinterpret_cast<int64_t*>(aux + sizeof(void*) * op.num_inputs);
-      st->part_q = reinterpret_cast<ref::QParams*>(aux + (sizeof(void*) + sizeof(int64_t)) *
-                                                              op.num_inputs);
+      st->part_q =
+          reinterpret_cast<ref::QParams*>(aux + (sizeof(void*) + sizeof(int64_t)) * op.num_inputs);
       const int axis = st->rank;
       for (int p = 0; p < op.num_inputs; ++p) {
         const TensorDesc& t = model->tensors[op.inputs[p]];

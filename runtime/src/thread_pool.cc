@@ -37,7 +37,8 @@ void* worker_main(void* arg) {
   uint64_t seen = 0;
   pthread_mutex_lock(&pool->mutex);
   for (;;) {
-    while (!pool->stop && pool->generation == seen) pthread_cond_wait(&pool->start_cv, &pool->mutex);
+    while (!pool->stop && pool->generation == seen)
+      pthread_cond_wait(&pool->start_cv, &pool->mutex);
     if (pool->stop) break;
     seen = pool->generation;
     void (*fn)(void*, int, int) = pool->fn;

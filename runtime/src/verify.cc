@@ -104,7 +104,8 @@ octet_status OpChecker::gemm_like_int8(const TensorDesc* x, const TensorDesc* w,
   if (!w->constant) return fail("weights must be constant");
   if (b && (b->dtype != DType::Int32 || !b->constant || b->num_elements != uint64_t(out_channels)))
     return fail("bias must be a constant int32 tensor of %d elements", out_channels);
-  if (!op_.multiplier || (op_.multiplier_count != 1 && op_.multiplier_count != uint32_t(out_channels)))
+  if (!op_.multiplier ||
+      (op_.multiplier_count != 1 && op_.multiplier_count != uint32_t(out_channels)))
     return fail("needs 1 or %d requantization multipliers, has %u", out_channels,
                 op_.multiplier_count);
   return q_range();
@@ -144,9 +145,10 @@ octet_status OpChecker::conv() {
     kh = w->shape[1], kw = w->shape[2];
     if (groups < 1 || in_c % groups != 0 || out_c % groups != 0 ||
         int64_t(w->shape[3]) * groups != in_c || w->shape[0] != out_c)
-      return fail("weights [%d,%d,%d,%d] do not match input channels %d, output channels %d, "
-                  "groups %d",
-                  w->shape[0], w->shape[1], w->shape[2], w->shape[3], in_c, out_c, groups);
+      return fail(
+          "weights [%d,%d,%d,%d] do not match input channels %d, output channels %d, "
+          "groups %d",
+          w->shape[0], w->shape[1], w->shape[2], w->shape[3], in_c, out_c, groups);
   }
   const int64_t oh = window_out(x->shape[1], pt, pb, kh, dil_h, stride_h);
   const int64_t ow = window_out(x->shape[2], pl, pr, kw, dil_w, stride_w);
@@ -177,7 +179,8 @@ octet_status OpChecker::fully_connected() {
   const uint64_t n = w->shape[0], k = w->shape[1];
   if (x->rank < 1 || x->num_elements % k != 0)
     return fail("input of %llu elements is not a multiple of K=%llu",
-                static_cast<unsigned long long>(x->num_elements), static_cast<unsigned long long>(k));
+                static_cast<unsigned long long>(x->num_elements),
+                static_cast<unsigned long long>(k));
   const uint64_t rows = x->num_elements / k;
   if (y->rank < 1 || uint64_t(y->shape[y->rank - 1]) != n || y->num_elements != rows * n)
     return fail("output must be [%llu rows][N=%llu]", static_cast<unsigned long long>(rows),
@@ -209,7 +212,8 @@ octet_status OpChecker::binary() {
     const int32_t da = i - (out_rank - a->rank) >= 0 ? a->shape[i - (out_rank - a->rank)] : 1;
     const int32_t db = i - (out_rank - b->rank) >= 0 ? b->shape[i - (out_rank - b->rank)] : 1;
     const int32_t d = da > db ? da : db;
-    if (y->shape[i] != d) return fail("output dimension %d is %d, broadcast gives %d", i, y->shape[i], d);
+    if (y->shape[i] != d)
+      return fail("output dimension %d is %d, broadcast gives %d", i, y->shape[i], d);
   }
   if (y->dtype == DType::Float32) return OCTET_OK;
   if (y->dtype != DType::Int8 || op_.type == OpType::Div)
@@ -260,9 +264,10 @@ octet_status OpChecker::mean() {
   uint64_t kept = 1;
   for (int i = 0; i < x->rank; ++i)
     if (!reduce[i]) kept *= uint64_t(x->shape[i]);
-  if (y->num_elements != kept) return fail("output has %llu elements, expected %llu",
-                                           static_cast<unsigned long long>(y->num_elements),
-                                           static_cast<unsigned long long>(kept));
+  if (y->num_elements != kept)
+    return fail("output has %llu elements, expected %llu",
+                static_cast<unsigned long long>(y->num_elements),
+                static_cast<unsigned long long>(kept));
   if (x->dtype != y->dtype) return fail("input and output dtypes differ");
   if (x->dtype == DType::Float32) return OCTET_OK;
   if (x->dtype != DType::Int8) return unsupported("Mean supports float32 and int8");
@@ -285,13 +290,15 @@ octet_status OpChecker::concat() {
     if (!x) return fail("input %d is absent", i);
     if (x->dtype != y->dtype || x->rank != y->rank) return fail("input %d dtype/rank differs", i);
     for (int d = 0; d < y->rank; ++d)
-      if (d != axis && x->shape[d] != y->shape[d]) return fail("input %d dimension %d differs", i, d);
+      if (d != axis && x->shape[d] != y->shape[d])
+        return fail("input %d dimension %d differs", i, d);
     total += x->shape[axis];
     if (y->dtype == DType::Int8 || y->dtype == DType::UInt8)
       if (octet_status s = per_tensor_q8(x, "input"); s != OCTET_OK) return s;
   }
-  if (total != y->shape[axis]) return fail("inputs add up to %lld along the axis, output has %d",
-                                           static_cast<long long>(total), y->shape[axis]);
+  if (total != y->shape[axis])
+    return fail("inputs add up to %lld along the axis, output has %d",
+                static_cast<long long>(total), y->shape[axis]);
   if (y->dtype == DType::Int8 || y->dtype == DType::UInt8) {
     if (octet_status s = per_tensor_q8(y, "output"); s != OCTET_OK) return s;
     // Only int8 has a requantizing concat; uint8 inputs must already share the output's q.
@@ -336,7 +343,8 @@ octet_status OpChecker::softmax() {
     return fail("int8 softmax needs a 256-entry float table in lut");
   const float* table = reinterpret_cast<const float*>(op_.lut);
   for (int i = 0; i < 256; ++i)
-    if (!std::isfinite(table[i]) || table[i] < 0.0f) return fail("softmax table entry %d is bad", i);
+    if (!std::isfinite(table[i]) || table[i] < 0.0f)
+      return fail("softmax table entry %d is bad", i);
   return OCTET_OK;
 }
 
@@ -527,8 +535,8 @@ octet_status verify_memory_plan(octet_model& m) {
     const uint64_t offset = static_cast<uint64_t>(d.arena_offset);
     if (offset > m.arena_size || d.size_bytes > m.arena_size - offset)
       return set_error(OCTET_ERROR_INVALID_MODEL,
-                       "tensor %d '%s': arena range [%llu, +%llu) exceeds the arena (%llu bytes)", t,
-                       d.name, static_cast<unsigned long long>(offset),
+                       "tensor %d '%s': arena range [%llu, +%llu) exceeds the arena (%llu bytes)",
+                       t, d.name, static_cast<unsigned long long>(offset),
                        static_cast<unsigned long long>(d.size_bytes),
                        static_cast<unsigned long long>(m.arena_size));
     if (offset % dtype_size(d.dtype) != 0)

@@ -123,9 +123,11 @@ TEST(Loader, GarbageAndTinyInputs) {
 }
 
 TEST(Loader, OutOfRangeIndices) {
-  expect_rejected([](TestModel& m) { m.model.operators[0]->inputs[0] = 99; }, "input 0 is tensor 99");
+  expect_rejected([](TestModel& m) { m.model.operators[0]->inputs[0] = 99; },
+                  "input 0 is tensor 99");
   expect_rejected([](TestModel& m) { m.model.operators[0]->inputs[1] = -5; }, "tensor -5");
-  expect_rejected([](TestModel& m) { m.model.operators[0]->outputs[0] = 4; }, "output 0 is tensor 4");
+  expect_rejected([](TestModel& m) { m.model.operators[0]->outputs[0] = 4; },
+                  "output 0 is tensor 4");
   expect_rejected([](TestModel& m) { m.model.outputs[0] = 7; }, "graph output 0");
   expect_rejected([](TestModel& m) { m.model.inputs[0] = 1; }, "graph input 0");  // a constant
   expect_rejected([](TestModel& m) { m.model.outputs.clear(); }, "no outputs");
@@ -135,12 +137,9 @@ TEST(Loader, BadBuffers) {
   expect_rejected([](TestModel& m) { set_offset(*m.model.tensors[1]->data, 1 << 20); },
                   "outside the data section");
   expect_rejected([](TestModel& m) { set_offset(*m.model.tensors[1]->data, 4); }, "aligned");
-  expect_rejected([](TestModel& m) { set_size(*m.model.tensors[1]->data, 100); },
-                  "expected 1152");
+  expect_rejected([](TestModel& m) { set_size(*m.model.tensors[1]->data, 100); }, "expected 1152");
   expect_rejected(
-      [](TestModel& m) {
-        set_size(*m.model.operators[0]->multiplier, uint64_t{1} << 63);
-      },
+      [](TestModel& m) { set_size(*m.model.operators[0]->multiplier, uint64_t{1} << 63); },
       "multiplier");
   expect_rejected([](TestModel& m) { set_size(*m.model.operators[0]->multiplier, 4 * 3); },
                   "multipliers");
@@ -191,8 +190,8 @@ TEST(Loader, OperatorSemantics) {
   expect_rejected(
       [](TestModel& m) { m.model.operators[0]->options.AsConv2DOptions()->stride_w = 0; },
       "stride");
-  expect_rejected(
-      [](TestModel& m) { m.model.operators[0]->options.AsConv2DOptions()->groups = 3; }, "groups");
+  expect_rejected([](TestModel& m) { m.model.operators[0]->options.AsConv2DOptions()->groups = 3; },
+                  "groups");
   expect_rejected([](TestModel& m) { m.model.operators[0]->inputs.resize(1); }, "inputs");
   expect_rejected([](TestModel& m) { m.model.operators[0]->inputs.push_back(0); }, "inputs");
   expect_rejected([](TestModel& m) { m.model.operators[0]->q_min = -300; }, "clamp");
@@ -202,11 +201,7 @@ TEST(Loader, OperatorSemantics) {
   // Weights that are not constant.
   expect_rejected([](TestModel& m) { m.model.operators[0]->inputs[1] = 0; }, "weights");
   // Reading a tensor nobody writes: make the input a non-input.
-  expect_rejected(
-      [](TestModel& m) {
-        m.model.inputs.clear();
-      },
-      "before anything writes it");
+  expect_rejected([](TestModel& m) { m.model.inputs.clear(); }, "before anything writes it");
 }
 
 TEST(Loader, FullyConnectedAndLutChecks) {

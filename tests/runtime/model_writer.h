@@ -76,8 +76,8 @@ struct TestModel {
   int add_constant(const std::string& name, fb::DType dtype, std::vector<int32_t> shape,
                    const void* bytes, size_t size, std::vector<float> scale = {},
                    std::vector<int32_t> zero_point = {}, int axis = -1) {
-    const int index = add_tensor(name, dtype, std::move(shape), std::move(scale),
-                                 std::move(zero_point), axis);
+    const int index =
+        add_tensor(name, dtype, std::move(shape), std::move(scale), std::move(zero_point), axis);
     model.tensors[index]->constant = true;
     model.tensors[index]->data = std::make_unique<fb::Buffer>(add_data(bytes, size));
     return index;

@@ -65,8 +65,8 @@ void expect_conv_matches_reference(const ConvSpec& spec) {
   TestModel tm = conv_model(spec, &layer);
   Loaded loaded(tm);
   ASSERT_TRUE(loaded.model);
-  const auto x = random_s8(static_cast<size_t>(spec.batch) * spec.in_h * spec.in_w * spec.in_c, 5,
-                           -128, 127);
+  const auto x =
+      random_s8(static_cast<size_t>(spec.batch) * spec.in_h * spec.in_w * spec.in_c, 5, -128, 127);
   const ref::ConvGeometry g = geometry(spec);
   std::vector<int8_t> expected(static_cast<size_t>(spec.batch) * g.out_h * g.out_w * g.out_c);
   ref::Requant rq;
@@ -267,8 +267,8 @@ TEST(RuntimeElementwise, LargeOpsSplitAcrossThreadsMatchReference) {
   const int y = tm.add_tensor("y", DType::Int8, {1, H, W, C}, {0.01f}, {5});
   auto& lut = tm.add_op(OpType::Lut, {m}, {y});
   int8_t table[256];
-  ref::build_lut_s8([](float v) { return 1.0f / (1.0f + std::exp(-v)); }, {0.07f, 0},
-                    {0.01f, 5}, -128, 127, table);
+  ref::build_lut_s8([](float v) { return 1.0f / (1.0f + std::exp(-v)); }, {0.07f, 0}, {0.01f, 5},
+                    -128, 127, table);
   tm.set_lut(lut, table, sizeof(table));
   tm.model.inputs = {x};
   tm.model.outputs = {y};
@@ -284,8 +284,7 @@ TEST(RuntimeElementwise, LargeOpsSplitAcrossThreadsMatchReference) {
   ref::add_qs8(bc, qv.data(), {0.03f, -3}, bias.data(), {0.02f, 1}, {0.05f, 2}, -128, 127,
                av.data());
   ASSERT_TRUE(ref::make_broadcast(xshape, 4, xshape, 4, &bc));
-  ref::mul_qs8(bc, av.data(), {0.05f, 2}, qv.data(), {0.03f, -3}, {0.07f, 0}, -128, 127,
-               mv.data());
+  ref::mul_qs8(bc, av.data(), {0.05f, 2}, qv.data(), {0.03f, -3}, {0.07f, 0}, -128, 127, mv.data());
   ref::lut_s8(n, mv.data(), table, expected.data());
   for (int threads : {1, 2, 3})
     EXPECT_EQ(run_once<int8_t>(loaded.model, OCTET_ISA_AUTO, threads, xs.data(), n * 4), expected)
@@ -443,8 +442,8 @@ TEST(RuntimeNetwork, SameOutputForEveryIsaAndThreadCount) {
     Loaded loaded(tm);
     ASSERT_TRUE(loaded.model);
     const auto xs = random_f32(300, 99, -1.0f, 1.5f);
-    const auto reference = run_once<int8_t>(loaded.model, OCTET_ISA_SCALAR, 1, xs.data(),
-                                            xs.size() * 4, 1);
+    const auto reference =
+        run_once<int8_t>(loaded.model, OCTET_ISA_SCALAR, 1, xs.data(), xs.size() * 4, 1);
     ASSERT_EQ(reference.size(), 10u);
     // The logits must not be constant (the test would be blind otherwise).
     bool varied = false;

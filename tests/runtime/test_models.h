@@ -121,10 +121,11 @@ inline TestModel network_model(bool pack_all_families = false) {
   tm.add_op(OpType::Quantize, {xf}, {xq});
 
   auto add_conv = [&](int in, int in_c, int out_c, int kernel, int stride, int pad, float sx,
-                      int32_t zx, float sy, int32_t zy, int hw_in, bool depthwise,
-                      uint32_t seed, int32_t qmin) {
+                      int32_t zx, float sy, int32_t zy, int hw_in, bool depthwise, uint32_t seed,
+                      int32_t qmin) {
     const int hw = (hw_in + 2 * pad - kernel) / stride + 1;
-    const size_t k = depthwise ? static_cast<size_t>(kernel * kernel) : static_cast<size_t>(kernel) * kernel * in_c;
+    const size_t k = depthwise ? static_cast<size_t>(kernel * kernel)
+                               : static_cast<size_t>(kernel) * kernel * in_c;
     QLayer l = make_qlayer(out_c, k, sx, zx, sy, seed);
     int w;
     if (depthwise) {
@@ -157,7 +158,7 @@ inline TestModel network_model(bool pack_all_families = false) {
     }
     return y;
   };
-  const int c1 = add_conv(xq, 3, 8, 3, 1, 1, s0, 1, s1, -5, 10, false, 21, -5);  // relu
+  const int c1 = add_conv(xq, 3, 8, 3, 1, 1, s0, 1, s1, -5, 10, false, 21, -5);   // relu
   const int d1 = add_conv(c1, 8, 8, 3, 2, 1, s1, -5, s2, 2, 10, true, 22, -128);  // 5x5
   const int c2 = add_conv(d1, 8, 16, 1, 1, 0, s2, 2, s3, 0, 5, false, 23, -128);
   const int c3 = add_conv(d1, 8, 16, 1, 1, 0, s2, 2, s3, 4, 5, false, 24, -128);

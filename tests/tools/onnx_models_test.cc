@@ -118,6 +118,11 @@ TEST(OnnxModels, MnistImportsToNhwcGraph) {
   }
   EXPECT_EQ(g.metadata["source_format"], "onnx");
   EXPECT_EQ(g.metadata["input_layout"], "NHWC");
+  EXPECT_EQ(g.metadata["source_input_shapes"], "Input3:1x1x28x28");
+  // The converter's clean-up passes accept the graph as it is (nothing left to fuse or drop).
+  const size_t ops = g.ops.size();
+  ASSERT_TRUE(convert::cleanup_graph(&g, &error)) << error;
+  EXPECT_EQ(g.ops.size(), ops);
 }
 
 TEST(OnnxModels, MnistMatchesOnnxRuntimeOnDigits) {
@@ -204,9 +209,10 @@ TEST(OnnxModels, CompositeNetworkMatchesOnnxRuntime) {
   if (python.empty()) GTEST_SKIP() << reason;
   ModelBuilder m(13);
   uint32_t seed = 100;
-  auto conv = [&](const std::string& in, const std::string& out, int64_t ic, int64_t oc,
-                  int64_t k, int64_t stride, int64_t group) {
-    m.init(out + "_w", {oc, ic / group, k, k}, random_values(oc * (ic / group) * k * k, seed++, -0.5f, 0.5f));
+  auto conv = [&](const std::string& in, const std::string& out, int64_t ic, int64_t oc, int64_t k,
+                  int64_t stride, int64_t group) {
+    m.init(out + "_w", {oc, ic / group, k, k},
+           random_values(oc * (ic / group) * k * k, seed++, -0.5f, 0.5f));
     m.init(out + "_b", {oc}, random_values(oc, seed++, -0.1f, 0.1f));
     auto* n = m.node("Conv", {in, out + "_w", out + "_b"}, {out + "_conv"}, out + "/conv");
     ModelBuilder::attr_ints(n, "pads", {k / 2, k / 2, k / 2, k / 2});

@@ -808,6 +808,48 @@ TEST(OnnxImporter, MulByHardSigmoidBecomesHardSwish) {
   EXPECT_EQ(g.ops[0].type, ir::OpType::HardSwish);
 }
 
+// Constant nodes, ConstantOfShape, Range, Size, Equal/Not and Cast fold to constants that then
+// act as ordinary operands; GlobalMaxPool becomes a whole-plane MaxPool2D.
+TEST(OnnxImporter, ConstantNodesFoldAndGlobalMaxPool) {
+  MB m(13);
+  m.input("x", {1, 2, 2, 2});
+  m.node("GlobalMaxPool", {"x"}, {"gmp"});  // [1,2,1,1]
+  auto* target = m.node("Constant", {}, {"target"});
+  MB::attr_ints(target, "value_ints", {1, -1});
+  m.node("Reshape", {"gmp", "target"}, {"flat"});  // [1,2]
+  auto* shape = m.node("Constant", {}, {"shape"});
+  MB::attr_ints(shape, "value_ints", {1, 2});
+  auto* fill = m.node("ConstantOfShape", {"shape"}, {"twos"});
+  auto* value = fill->add_attribute();
+  value->set_name("value");
+  value->set_type(onnx::AttributeProto::TENSOR);
+  value->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);
+  value->mutable_t()->add_dims(1);
+  value->mutable_t()->add_float_data(2.0f);
+  m.node("Mul", {"flat", "twos"}, {"doubled"});
+  auto* start = m.node("Constant", {}, {"start"});
+  MB::attr_i(start, "value_int", 10);
+  m.node("Size", {"x"}, {"size"});  // 8
+  auto* step = m.node("Constant", {}, {"step"});
+  MB::attr_i(step, "value_int", -4);
+  m.node("Range", {"start", "size", "step"}, {"range"});  // [10, 6] -> limit 8: {10}
+  auto* eq_to = m.node("Constant", {}, {"ten"});
+  MB::attr_i(eq_to, "value_int", 10);
+  m.node("Equal", {"range", "ten"}, {"is_ten"});  // {true}
+  m.node("Not", {"is_ten"}, {"not_ten"});         // {false}
+  MB::attr_i(m.node("Cast", {"range"}, {"range_f"}), "to", onnx::TensorProto::FLOAT);
+  MB::attr_i(m.node("Cast", {"not_ten"}, {"zero_f"}), "to", onnx::TensorProto::FLOAT);
+  m.node("Add", {"range_f", "zero_f"}, {"offset"});  // {10.0}
+  m.node("Add", {"doubled", "offset"}, {"y"});
+  m.output("y");
+  const std::vector<float> x = {1, -3, 2, 0.5f, -1, -2, -0.5f, -4};
+  std::vector<std::vector<float>> out;
+  ir::Graph g;
+  ASSERT_TRUE(run_model(m, {x}, &out, &g));
+  EXPECT_TRUE(all_near(out[0], {2 * 2.0f + 10, 2 * -0.5f + 10}, 1e-6f));
+  EXPECT_EQ(count_ops(g, ir::OpType::MaxPool2D), 1);
+}
+
 TEST(OnnxImporter, DynamicDimensionsNeedShapes) {
   MB m(13);
   m.input("pixels", {1, 3, -1, -1});

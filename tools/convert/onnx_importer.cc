@@ -746,6 +746,7 @@ class Importer {
     if (!model.producer_name().empty()) graph_->metadata["onnx_producer"] = model.producer_name();
     graph_->metadata["source_layout"] = "NCHW";
     graph_->metadata["input_layout"] = "NHWC";
+    graph_->metadata["source_input_shapes"] = source_input_shapes_;
     return true;
   }
 
@@ -840,6 +841,10 @@ class Importer {
     v.nhwc = shape.size() == 4;
     v.tensor = add_tensor(name, v.nhwc ? nchw_to_nhwc(shape) : shape, false);
     graph_->inputs.push_back(v.tensor);
+    // "name:1x3x224x224;..." in ONNX order, so tools can tell users what the model expected.
+    std::string dims;
+    for (int64_t d : shape) dims += (dims.empty() ? "" : "x") + std::to_string(d);
+    source_input_shapes_ += (source_input_shapes_.empty() ? "" : ";") + name + ":" + dims;
     values_[name] = std::move(v);
     return true;
   }
@@ -2304,6 +2309,7 @@ class Importer {
   std::vector<int> reads_;     // tensor index -> ONNX readers over all its names (outputs count)
   std::set<std::string> used_names_;
   std::map<std::string, std::string> hard_sigmoid_of_;  // HardSigmoid(1/6, 1/2) output -> input
+  std::string source_input_shapes_;
   std::string bad_shape_;  // first invalid tensor shape created (reported after the node)
 };
 

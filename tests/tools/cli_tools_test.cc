@@ -108,6 +108,22 @@ std::vector<float> read_npy_floats(const std::string& path) {
   return tools::npy_to_float(array);
 }
 
+// x [1,4,4,3] → Reshape → y [1,48]: the output shows exactly what octet-run fed the input.
+ir::Graph reshape_image_graph(ir::DType dtype, ir::Quant quant) {
+  ir::Graph g;
+  const int x = g.add_tensor(ir::testing::make_activation("image", dtype, {1, 4, 4, 3}, quant));
+  const int y = g.add_tensor(ir::testing::make_activation("flat", dtype, {1, 48}, quant));
+  ir::Op reshape;
+  reshape.type = ir::OpType::Reshape;
+  reshape.inputs = {x};
+  reshape.outputs = {y};
+  reshape.options.Set(octet::fb::ReshapeOptionsT());
+  g.add_op(std::move(reshape));
+  g.inputs = {x};
+  g.outputs = {y};
+  return g;
+}
+
 // ---------------------------------------------------------------- octet-run: bad input
 
 TEST(OctetRun, BadCommandLines) {
@@ -190,6 +206,24 @@ TEST(OctetRun, WrongInputs) {
                        "image for a non-image input");
   expect_clean_failure(run_tool({model, "--labels", work_dir() + "/nolabels.txt"}), "labels",
                        "missing labels file");
+  // An ISA this machine cannot run (e.g. neon on x86): the runtime refuses, octet-run says why.
+  for (int isa = 0; isa < kIsaCount; ++isa) {
+    if (isa_available(static_cast<Isa>(isa))) continue;
+    const std::string name = isa_name(static_cast<Isa>(isa));
+    expect_clean_failure(run_tool({model, "--isa", name}), "cannot", "unavailable ISA " + name);
+  }
+}
+
+TEST(OctetRun, WrongInputDtype) {
+  // uint8 data for an int8 input is refused rather than reinterpreted.
+  const std::string model = write_model(
+      reshape_image_graph(ir::DType::Int8, ir::Quant::per_tensor(0.5f, 3)), "int8_image.octet");
+  const std::vector<uint8_t> bytes(48, 7);
+  const std::string npy = work_dir() + "/u8.npy";
+  std::string error;
+  ASSERT_TRUE(tools::save_npy(npy, tools::ElementType::kUInt8, {1, 4, 4, 3}, bytes.data(),
+                              bytes.size(), &error));
+  expect_clean_failure(run_tool({model, "--input", npy}), "dtype", "uint8 npy for int8 input");
 }
 
 // ---------------------------------------------------------------- octet-run: good models
@@ -251,22 +285,6 @@ TEST(OctetRun, Int8ModelMatchesReferenceAndListsTopK) {
     ASSERT_EQ(again.exit_code, 0) << again.err;
     EXPECT_EQ(read_npy_floats(output), y) << extra[0];
   }
-}
-
-// x [1,4,4,3] → Reshape → y [1,48]: the output shows exactly what octet-run fed the input.
-ir::Graph reshape_image_graph(ir::DType dtype, ir::Quant quant) {
-  ir::Graph g;
-  const int x = g.add_tensor(ir::testing::make_activation("image", dtype, {1, 4, 4, 3}, quant));
-  const int y = g.add_tensor(ir::testing::make_activation("flat", dtype, {1, 48}, quant));
-  ir::Op reshape;
-  reshape.type = ir::OpType::Reshape;
-  reshape.inputs = {x};
-  reshape.outputs = {y};
-  reshape.options.Set(octet::fb::ReshapeOptionsT());
-  g.add_op(std::move(reshape));
-  g.inputs = {x};
-  g.outputs = {y};
-  return g;
 }
 
 // A 4x4 binary PPM whose pixel i, channel c is 16 * i + c.

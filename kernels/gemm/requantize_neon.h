@@ -5,12 +5,17 @@
 // NEON fixed round-to-nearest-even mode, and the low mantissa bits of the sum are that
 // integer. ARMv7 NEON flushes denormals to zero; a denormal y rounds to 0 either way.
 // Only for files compiled with NEON enabled.
+//
+// The helpers have internal linkage (unnamed namespace) on purpose: the dotprod/i8mm files are
+// compiled with a higher -march, and an out-of-line copy of a shared `inline` function emitted
+// there could be the one the linker keeps for the NEON files too (SIGILL on NEON-only CPUs).
 #pragma once
 #include <arm_neon.h>
 
 #include <cstdint>
 
 namespace octet::neon {
+namespace {  // NOLINT(build/namespaces): see above
 
 struct RequantBounds {
   float32x4_t lo, hi;
@@ -54,4 +59,5 @@ inline int32x4_t horizontal_sums(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_
 #endif
 }
 
+}  // namespace
 }  // namespace octet::neon

@@ -45,6 +45,16 @@ if [ -n "$nm" ] && [ "$failed" -eq 0 ]; then
       echo "android-smoke: FAILED no definition of octet::$sym"; failed=$((failed + 1))
     fi
   done
+  # Files built with a higher -march must not emit weak (shared) out-of-line functions: the
+  # linker could keep that copy for NEON-only callers too (see requantize_neon.h).
+  for obj in "$out"/*_dotprod.cc.o "$out"/*_i8mm.cc.o; do
+    [ -f "$obj" ] || continue
+    weak=$("$nm" "$obj" | grep -E " [WV] " || true)
+    if [ -n "$weak" ]; then
+      echo "android-smoke: FAILED weak symbols in $(basename "$obj"):"; echo "$weak" | head -5
+      failed=$((failed + 1))
+    fi
+  done
 fi
 echo "android-smoke: $count passed, $failed failed (aarch64-linux-android24 kernel objects in $out)"
 [ "$failed" -eq 0 ]

@@ -231,6 +231,31 @@ struct PixelPos {
   bool full_w;           // every kw tap inside horizontally
 };
 
+// Positions of `count` consecutive pixels from `pixel` (one division, then steps); entries
+// from `valid` on repeat the last valid pixel (tile tails).
+inline void pixel_positions(const ref::ConvGeometry& g, const float* x, size_t pixel, int count,
+                            int valid, PixelPos* pos) {
+  const size_t per_image = static_cast<size_t>(g.out_h) * g.out_w;
+  const size_t image_floats = static_cast<size_t>(g.in_h) * g.in_w * g.in_c;
+  size_t b = pixel / per_image;
+  const int rem = static_cast<int>(pixel - b * per_image);
+  int oh = rem / g.out_w, ow = rem - oh * g.out_w;
+  for (int p = 0; p < count; ++p) {
+    if (p < valid) {
+      if (p > 0 && ++ow == g.out_w) {
+        ow = 0;
+        if (++oh == g.out_h) oh = 0, ++b;
+      }
+      pos[p].x_image = x + b * image_floats;
+      pos[p].ih0 = oh * g.stride_h - g.pad_top;
+      pos[p].iw0 = ow * g.stride_w - g.pad_left;
+      pos[p].full_w = pos[p].iw0 >= 0 && pos[p].iw0 + (g.kernel_w - 1) * g.dilation_w < g.in_w;
+    } else {
+      pos[p] = pos[valid - 1];
+    }
+  }
+}
+
 inline PixelPos pixel_pos(const ref::ConvGeometry& g, const float* x, size_t pixel) {
   const size_t per_image = static_cast<size_t>(g.out_h) * g.out_w;
   const size_t b = pixel / per_image;
@@ -300,9 +325,10 @@ OCTET_F32_INLINE void accumulate_runs_1x8(const Run* runs, int count, const floa
   }
 }
 
+// Dot-product form: any groups, no packing at all (used for grouped convolutions).
 template <class T>
-void conv2d(const ref::ConvGeometry& g, const float* x, const float* w, const float* bias,
-            float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end) {
+void conv2d_dot(const ref::ConvGeometry& g, const float* x, const float* w, const float* bias,
+                float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end) {
   const size_t total = static_cast<size_t>(g.batch) * g.out_h * g.out_w;
   pixel_end = std::min(pixel_end, total);
   const int group_in_c = g.in_c / g.groups;
@@ -381,6 +407,176 @@ void conv2d(const ref::ConvGeometry& g, const float* x, const float* w, const fl
         }
       }
     }
+  }
+}
+
+// ---- Conv2D, outer-product form (groups == 1) ----
+//
+// The dot-product form above pays a horizontal reduction per output, which dominates when
+// the input channel run is short (stems, 1x1 convs on 16-32 channels). This form broadcasts
+// one input value at a time against a vector of output channels, like a packed GEMM: for each
+// tile of NR output channels and block of at most KB reduction steps, the weights are
+// transposed into a fixed stack buffer (kPackFloats floats; no heap, no caller scratch) and
+// reused for every pixel of the range. Partial sums live in y between blocks.
+
+constexpr int kPackFloats = 4096;  // 16 KiB of stack
+
+// One block of the reduction: taps [tap_begin, tap_end) x input channels [ic_begin, ic_end).
+struct KBlock {
+  int tap_begin, tap_end, ic_begin, ic_end;
+};
+
+template <class T, int MR>
+OCTET_F32_INLINE void packed_tile(const ref::ConvGeometry& g, const float* x, size_t pixel,
+                                  int pixels, const KBlock& kb, const float* packed, bool first,
+                                  bool last, const float* bias, int oc0, int channels,
+                                  float act_min, float act_max, float* y) {
+  using V = typename T::V;
+  constexpr int L = T::kLanes;
+  const int n0 = std::min(channels, L);      // channels in the first vector
+  const int n1 = std::max(channels - L, 0);  // channels in the second
+  V acc0[MR], acc1[MR];
+  PixelPos pos[MR];
+  pixel_positions(g, x, pixel, MR, pixels, pos);
+  if (first) {
+    V b0 = T::zero(), b1 = T::zero();
+    if (bias != nullptr) {
+      b0 = n0 == L ? T::load(bias + oc0) : T::load_partial(bias + oc0, n0);
+      if (n1 > 0) b1 = n1 == L ? T::load(bias + oc0 + L) : T::load_partial(bias + oc0 + L, n1);
+    }
+#pragma GCC unroll 16
+    for (int p = 0; p < MR; ++p) acc0[p] = b0, acc1[p] = b1;
+  } else {
+#pragma GCC unroll 16
+    for (int p = 0; p < MR; ++p) {
+      const float* yp = y + (pixel + std::min(p, pixels - 1)) * g.out_c + oc0;
+      acc0[p] = n0 == L ? T::load(yp) : T::load_partial(yp, n0);
+      acc1[p] = n1 == L ? T::load(yp + L) : n1 > 0 ? T::load_partial(yp + L, n1) : T::zero();
+    }
+  }
+  const int run = kb.ic_end - kb.ic_begin;
+  const float* wp = packed;
+  for (int tap = kb.tap_begin; tap < kb.tap_end; ++tap) {
+    const int kh = tap / g.kernel_w, kw = tap - kh * g.kernel_w;
+    const float* xp[MR];
+    bool any = false;
+#pragma GCC unroll 16
+    for (int p = 0; p < MR; ++p) {
+      const int ih = pos[p].ih0 + kh * g.dilation_h, iw = pos[p].iw0 + kw * g.dilation_w;
+      const bool valid = ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
+      xp[p] = valid
+                  ? pos[p].x_image + (static_cast<size_t>(ih) * g.in_w + iw) * g.in_c + kb.ic_begin
+                  : kZeros;
+      any |= valid;
+    }
+    if (!any) {
+      wp += static_cast<size_t>(run) * 2 * L;
+      continue;
+    }
+    for (int c = 0; c < run; ++c, wp += 2 * L) {
+      V w0 = T::load(wp), w1 = T::load(wp + L);
+      // Keeps both weight vectors in registers: without this GCC 12 spills them to the stack
+      // and reads every FMA operand from memory (half speed).
+      __asm__("" : "+v"(w0), "+v"(w1));
+#pragma GCC unroll 16
+      for (int p = 0; p < MR; ++p) {
+        const V xb = T::dup(xp[p][c]);
+        acc0[p] = T::fma(xb, w0, acc0[p]);
+        acc1[p] = T::fma(xb, w1, acc1[p]);
+      }
+    }
+  }
+  const V lo = T::dup(act_min), hi = T::dup(act_max);
+#pragma GCC unroll 16
+  for (int p = 0; p < MR; ++p) {
+    if (p >= pixels) break;
+    float* yp = y + (pixel + p) * g.out_c + oc0;
+    V v0 = acc0[p], v1 = acc1[p];
+    if (last) v0 = T::vmin(T::vmax(v0, lo), hi), v1 = T::vmin(T::vmax(v1, lo), hi);
+    if (n0 == L) {
+      T::store(yp, v0);
+    } else {
+      T::store_partial(yp, v0, n0);
+    }
+    if (n1 == L) {
+      T::store(yp + L, v1);
+    } else if (n1 > 0) {
+      T::store_partial(yp + L, v1, n1);
+    }
+  }
+}
+
+template <class T>
+void conv2d_packed(const ref::ConvGeometry& g, const float* x, const float* w, const float* bias,
+                   float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end) {
+  constexpr int NR = 2 * T::kLanes;
+  constexpr int KB = kPackFloats / NR;
+  constexpr int MR = T::kMR;
+  static_assert(KB <= kZeroFloats, "padding taps read KB zeros");
+  const size_t total = static_cast<size_t>(g.batch) * g.out_h * g.out_w;
+  pixel_end = std::min(pixel_end, total);
+  if (pixel_begin >= pixel_end) return;
+  const int taps = g.kernel_h * g.kernel_w;
+  const size_t k_total = static_cast<size_t>(taps) * g.in_c;
+  alignas(64) float packed[kPackFloats];
+
+  for (int oc0 = 0; oc0 < g.out_c; oc0 += NR) {
+    const int channels = std::min(NR, g.out_c - oc0);
+    // Blocks: whole taps while in_c fits in KB, else one tap cut into in_c chunks.
+    KBlock kb{0, 0, 0, 0};
+    while (kb.tap_end < taps || kb.ic_end < g.in_c) {
+      const bool first = kb.tap_end == 0 && kb.ic_end == 0;
+      if (g.in_c <= KB) {
+        kb.tap_begin = kb.tap_end;
+        kb.tap_end = std::min(taps, kb.tap_begin + KB / g.in_c);
+        kb.ic_begin = 0;
+        kb.ic_end = g.in_c;
+      } else {
+        if (kb.ic_end == g.in_c || kb.tap_end == 0) {
+          kb.tap_begin = kb.tap_end;
+          kb.tap_end = kb.tap_begin + 1;
+          kb.ic_begin = 0;
+        } else {
+          kb.ic_begin = kb.ic_end;
+        }
+        kb.ic_end = std::min(g.in_c, kb.ic_begin + KB);
+      }
+      const bool last = kb.tap_end == taps && kb.ic_end == g.in_c;
+      // packed[j][o] = w[oc0 + o][k_j] for the block's k_j, zero for missing channels.
+      const int run = kb.ic_end - kb.ic_begin;
+      const int steps = (kb.tap_end - kb.tap_begin) * run;
+      for (int o = 0; o < NR; ++o) {
+        if (o >= channels) {
+          for (int j = 0; j < steps; ++j) packed[j * NR + o] = 0.0f;
+          continue;
+        }
+        const float* w_oc = w + static_cast<size_t>(oc0 + o) * k_total;
+        int j = 0;
+        for (int tap = kb.tap_begin; tap < kb.tap_end; ++tap) {
+          const float* src = w_oc + static_cast<size_t>(tap) * g.in_c + kb.ic_begin;
+          for (int c = 0; c < run; ++c, ++j) packed[j * NR + o] = src[c];
+        }
+      }
+      size_t pixel = pixel_begin;
+      for (; pixel + MR <= pixel_end; pixel += MR) {
+        packed_tile<T, MR>(g, x, pixel, MR, kb, packed, first, last, bias, oc0, channels, act_min,
+                           act_max, y);
+      }
+      if (pixel < pixel_end) {
+        packed_tile<T, MR>(g, x, pixel, static_cast<int>(pixel_end - pixel), kb, packed, first,
+                           last, bias, oc0, channels, act_min, act_max, y);
+      }
+    }
+  }
+}
+
+template <class T>
+void conv2d(const ref::ConvGeometry& g, const float* x, const float* w, const float* bias,
+            float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end) {
+  if (g.groups == 1) {
+    conv2d_packed<T>(g, x, w, bias, act_min, act_max, y, pixel_begin, pixel_end);
+  } else {
+    conv2d_dot<T>(g, x, w, bias, act_min, act_max, y, pixel_begin, pixel_end);
   }
 }
 

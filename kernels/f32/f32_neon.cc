@@ -12,6 +12,11 @@ struct Neon {
   using V = float32x4_t;
   using Q = float32x4_t;
   static constexpr int kLanes = 4;
+#if defined(__aarch64__)
+  static constexpr int kMR = 8;  // 8 pixels x 8 channels: 16 of the 32 q registers
+#else
+  static constexpr int kMR = 4;  // armhf has 16 q registers
+#endif
   static V zero() { return vdupq_n_f32(0.0f); }
   static V dup(float v) { return vdupq_n_f32(v); }
   static V load(const float* p) { return vld1q_f32(p); }

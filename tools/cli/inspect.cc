@@ -21,10 +21,11 @@ namespace octet::cli {
 namespace {
 
 const char kUsage[] =
-    "usage: octet-inspect MODEL.octet [--no-tensors]\n"
+    "usage: octet-inspect MODEL.octet [--no-tensors] [--full-names]\n"
     "  Prints operators, tensors (dtype, shape, quantization, arena offset), the memory plan,\n"
     "  packed weight families, metadata and section sizes.\n"
-    "  --no-tensors  skip the per-tensor table\n";
+    "  --no-tensors  skip the per-tensor table\n"
+    "  --full-names  print tensor names whole (default: shortened to 64 characters)\n";
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "octet-inspect: %s\n", message.c_str());
@@ -118,6 +119,19 @@ std::string options_string(const fb::Operator* op) {
   }
 }
 
+bool g_full_names = false;
+
+// TFLite joins every fused op's name with ';' into one tensor name; the first part says enough.
+std::string display_name(const flatbuffers::String* name) {
+  if (!name) return "";
+  std::string s = name->str();
+  if (g_full_names) return s;
+  const size_t semicolon = s.find(';');
+  if (semicolon != std::string::npos) s = s.substr(0, semicolon) + ";...";
+  if (s.size() > 64) s = s.substr(0, 61) + "...";
+  return s;
+}
+
 std::string tensor_ref(const fb::Model* model, int index) {
   if (index < 0) return "-";
   // The runtime verified indices; stay safe regardless.
@@ -125,7 +139,7 @@ std::string tensor_ref(const fb::Model* model, int index) {
     return "#" + std::to_string(index) + ":<out of range>";
   const auto* t = model->tensors()->Get(index);
   return "#" + std::to_string(index) +
-         (t->name() && t->name()->size() ? ":" + t->name()->str() : "");
+         (t->name() && t->name()->size() ? ":" + display_name(t->name()) : "");
 }
 
 int inspect(int argc, char** argv) {
@@ -138,6 +152,8 @@ int inspect(int argc, char** argv) {
       return 0;
     } else if (arg == "--no-tensors") {
       show_tensors = false;
+    } else if (arg == "--full-names") {
+      g_full_names = true;
     } else if (arg.rfind("--", 0) == 0) {
       std::fprintf(stderr, "octet-inspect: unknown option %s\n\n%s", arg.c_str(), kUsage);
       return 2;
@@ -272,6 +288,10 @@ int inspect(int argc, char** argv) {
     if (tensors->Get(t)->constant()) constant_bytes += tensor_bytes(tensors->Get(t));
   if (show_tensors) {
     std::printf("\ntensors\n");
+    int name_width = 8;
+    for (int t = 0; t < num_tensors; ++t)
+      name_width =
+          std::max(name_width, static_cast<int>(display_name(tensors->Get(t)->name()).size()));
     for (int t = 0; t < num_tensors; ++t) {
       const fb::Tensor* tensor = tensors->Get(t);
       char where[64];
@@ -283,8 +303,8 @@ int inspect(int argc, char** argv) {
       } else {
         std::snprintf(where, sizeof(where), "unplanned");
       }
-      std::printf("  %4d %-32s %-7s %-18s %-22s %s\n", t,
-                  tensor->name() ? tensor->name()->c_str() : "", fb::EnumNameDType(tensor->dtype()),
+      std::printf("  %4d %-*s %-7s %-18s %-24s %s\n", t, name_width,
+                  display_name(tensor->name()).c_str(), fb::EnumNameDType(tensor->dtype()),
                   list_string(tensor->shape()).c_str(), where,
                   quant_string(tensor->quant()).c_str());
     }
@@ -298,7 +318,10 @@ int inspect(int argc, char** argv) {
     last[t] = std::max(last[t], i);
   };
   if (model->inputs())
-    for (int t : *model->inputs()) touch(t, 0);
+    for (int t : *model->inputs()) {  // inputs survive the whole graph (see ir::serialize)
+      touch(t, 0);
+      touch(t, std::max(num_ops - 1, 0));
+    }
   for (int i = 0; i < num_ops; ++i) {
     const fb::Operator* op = operators->Get(i);
     if (op->inputs())

@@ -621,7 +621,10 @@ TEST(RuntimeApi, OpenFromFileAndStaticExample) {
   EXPECT_EQ(session.invoke(), OCTET_OK);
 #ifdef OCTET_STATIC_EXAMPLE
   // The plain C example program (what static/firmware users write) runs the same file.
-  const std::string command = std::string(OCTET_STATIC_EXAMPLE) + " " + path + " > /dev/null";
+  // Cross builds run it through qemu-user (no binfmt_misc): OCTET_TEST_EMULATOR prefixes it.
+  const char* emulator = getenv("OCTET_TEST_EMULATOR");
+  const std::string command = std::string(emulator ? emulator : "") + " " +
+                              OCTET_STATIC_EXAMPLE + " " + path + " > /dev/null";
   EXPECT_EQ(std::system(command.c_str()), 0);
 #endif
   unlink(path);

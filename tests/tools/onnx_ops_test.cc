@@ -122,6 +122,90 @@ INSTANTIATE_TEST_SUITE_P(
                       ConvCase{"depthwise_mult2_stride2", make(3, 6, 3, 3, 2, 1, 1, 1, 1, 1)}),
     [](const auto& info) { return std::string(info.param.name); });
 
+// 1-D convolution ([N, C, L], as in audio models) is the 2-D one with H = 1.
+TEST(OnnxImporter, Conv1dRegularAndDepthwise) {
+  for (int64_t group : {1, 4}) {
+    ConvParams p = make(4, 8, group, 1, 2, 1, 0, 1, 0, 2);  // stride 2, pads [1, 2]
+    p.h = 1;
+    p.w = 11;
+    p.kh = 1;
+    p.kw = 3;
+    const auto x = random_values(p.c * p.w, 60), w = random_values(p.oc * (p.c / group) * 3, 61),
+               b = random_values(p.oc, 62);
+    int64_t oh, ow;
+    const auto expected = conv_nchw(p, x, w, b, &oh, &ow);
+    MB m(13);
+    m.input("x", {1, p.c, p.w});
+    m.init("w", {p.oc, p.c / group, 3}, w);
+    m.init("b", {p.oc}, b);
+    auto* n = m.node("Conv", {"x", "w", "b"}, {"y"});
+    MB::attr_ints(n, "strides", {2});
+    MB::attr_ints(n, "pads", {1, 2});
+    MB::attr_i(n, "group", group);
+    m.output("y");
+    std::vector<std::vector<float>> out;
+    ir::Graph g;
+    ASSERT_TRUE(run_model(m, {x}, &out, &g)) << "group " << group;
+    EXPECT_TRUE(all_near(out[0], expected, 1e-5f)) << "group " << group;
+    EXPECT_EQ(g.tensors[g.outputs[0]].shape,
+              (std::vector<int32_t>{1, static_cast<int32_t>(p.oc), static_cast<int32_t>(ow)}));
+    EXPECT_EQ(count_ops(g, group == 1 ? ir::OpType::Conv2D : ir::OpType::DepthwiseConv2D), 1);
+  }
+}
+
+// Conv1d + BN + Relu fuse into one op behind the 1-D views; MaxPool1d, GlobalAveragePool on
+// [N, C, L] and Flatten follow ONNX semantics.
+TEST(OnnxImporter, Conv1dBnReluPoolGapFlatten) {
+  MB m(13);
+  m.input("x", {1, 2, 8});
+  const auto w = random_values(3 * 2 * 3, 63);
+  m.init("w", {3, 2, 3}, w);
+  auto* conv = m.node("Conv", {"x", "w"}, {"c"});
+  MB::attr_ints(conv, "pads", {1, 1});
+  m.init("s", {3}, {1.0f, 2.0f, 0.5f});
+  m.init("t", {3}, {0.1f, -0.2f, 0.3f});
+  m.init("mu", {3}, {0.0f, 0.5f, -0.5f});
+  m.init("var", {3}, {1.0f, 1.0f, 1.0f});
+  auto* bn = m.node("BatchNormalization", {"c", "s", "t", "mu", "var"}, {"bn"});
+  MB::attr_f(bn, "epsilon", 0.0f);
+  m.node("Relu", {"bn"}, {"r"});
+  auto* mp = m.node("MaxPool", {"r"}, {"mp"});
+  MB::attr_ints(mp, "kernel_shape", {2});
+  MB::attr_ints(mp, "strides", {2});
+  m.node("GlobalAveragePool", {"mp"}, {"gap"});
+  m.node("Flatten", {"gap"}, {"y"});
+  m.output("mp");
+  m.output("y");
+  const auto x = random_values(16, 64);
+  ConvParams p = make(2, 3, 1, 1, 1, 1, 0, 1, 0, 1);
+  p.h = 1;
+  p.w = 8;
+  p.kh = 1;
+  p.kw = 3;
+  int64_t oh, ow;
+  auto conv_out = conv_nchw(p, x, w, {}, &oh, &ow);  // [3][8]
+  const float scale[3] = {1.0f, 2.0f, 0.5f}, shift[3] = {0.1f, -0.2f, 0.3f},
+              mean[3] = {0, 0.5f, -0.5f};
+  std::vector<float> pooled, gap(3, 0.0f);
+  for (int c = 0; c < 3; ++c)
+    for (int i = 0; i < 4; ++i) {
+      float v = -INFINITY;
+      for (int k = 0; k < 2; ++k)
+        v = std::max(v,
+                     std::max((conv_out[c * 8 + 2 * i + k] - mean[c]) * scale[c] + shift[c], 0.0f));
+      pooled.push_back(v);
+      gap[c] += v / 4;
+    }
+  std::vector<std::vector<float>> out;
+  ir::Graph g;
+  ASSERT_TRUE(run_model(m, {x}, &out, &g));
+  EXPECT_TRUE(all_near(out[0], pooled, 1e-5f));
+  EXPECT_TRUE(all_near(out[1], gap, 1e-5f));
+  EXPECT_EQ(count_ops(g, ir::OpType::Conv2D), 1);
+  EXPECT_EQ(count_ops(g, ir::OpType::Relu) + count_ops(g, ir::OpType::Mul), 0);
+  EXPECT_EQ(count_ops(g, ir::OpType::Transpose), 2);  // NCL input -> NLC, pooled NLC -> NCL output
+}
+
 TEST(OnnxImporter, ConvAutoPadSameUpperAndLower) {
   for (const std::string mode : {"SAME_UPPER", "SAME_LOWER"}) {
     ConvParams p = make(2, 3, 1, 4, 2, 1, 0, 0, 0, 0);  // even kernel: asymmetric padding

@@ -75,9 +75,29 @@ const char* const kSupportedOps[] = {"Add",
                                      "Unsqueeze",
                                      "Upsample"};
 
-// ONNX axis -> NHWC stored axis, and NHWC stored axis -> ONNX axis.
-constexpr int kNchwToNhwcAxis[4] = {0, 3, 1, 2};
-constexpr int kNhwcToNchwAxis[4] = {0, 2, 3, 1};
+// Channels-last layout of 3-D (NCW -> NWC) and 4-D (NCHW -> NHWC) activations.
+bool has_channels_last(size_t rank) { return rank == 3 || rank == 4; }
+// ONNX axis -> channels-last stored axis, and back.
+int channels_last_axis(int onnx_axis, size_t rank) {
+  if (onnx_axis == 0) return 0;
+  return onnx_axis == 1 ? static_cast<int>(rank) - 1 : onnx_axis - 1;
+}
+int onnx_axis_of_channels_last(int stored_axis, size_t rank) {
+  if (stored_axis == 0) return 0;
+  return stored_axis == static_cast<int>(rank) - 1 ? 1 : stored_axis + 1;
+}
+// Transpose perms between the two orders (rank 3 or 4).
+std::vector<int32_t> to_channels_last_perm(size_t rank) {
+  std::vector<int32_t> perm = {0};
+  for (size_t i = 2; i < rank; ++i) perm.push_back(static_cast<int32_t>(i));
+  perm.push_back(1);
+  return perm;
+}
+std::vector<int32_t> from_channels_last_perm(size_t rank) {
+  std::vector<int32_t> perm = {0, static_cast<int32_t>(rank) - 1};
+  for (size_t i = 1; i + 1 < rank; ++i) perm.push_back(static_cast<int32_t>(i));
+  return perm;
+}
 
 int64_t product(const Dims& dims) {
   int64_t n = 1;
@@ -93,7 +113,13 @@ std::string dims_string(const Dims& dims) {
   return s.str();
 }
 
-Dims nchw_to_nhwc(const Dims& d) { return {d[0], d[2], d[3], d[1]}; }
+// [N, C, spatial...] -> [N, spatial..., C] (rank 3 or 4).
+Dims nchw_to_nhwc(const Dims& d) {
+  Dims out = {d[0]};
+  out.insert(out.end(), d.begin() + 2, d.end());
+  out.push_back(d[1]);
+  return out;
+}
 
 Dims strides_of(const Dims& dims) {
   Dims s(dims.size(), 1);
@@ -594,7 +620,7 @@ class Importer {
     Value v;
     v.name = name;
     v.shape = onnx_shape;
-    v.nhwc = nhwc && onnx_shape.size() == 4;
+    v.nhwc = nhwc && has_channels_last(onnx_shape.size());
     v.tensor = add_tensor(name, v.nhwc ? nchw_to_nhwc(onnx_shape) : onnx_shape, false);
     const int tensor = v.tensor;
     reads_[tensor] = uses(name);
@@ -629,24 +655,26 @@ class Importer {
 
   Dims stored_shape(const Value& v) const { return v.nhwc ? nchw_to_nhwc(v.shape) : v.shape; }
   static int stored_axis(const Value& v, int onnx_axis) {
-    return v.nhwc ? kNchwToNhwcAxis[onnx_axis] : onnx_axis;
+    return v.nhwc ? channels_last_axis(onnx_axis, v.shape.size()) : onnx_axis;
   }
 
-  // The activation's tensor in the requested layout (only 4-D values can be NHWC): inserts a
-  // Transpose, or a Reshape when both orders have the same bytes (C == 1 or H == W == 1).
+  // The activation's tensor in the requested layout (only 3-D and 4-D values can be channels
+  // last): inserts a Transpose, or a Reshape when both orders have the same bytes (C == 1 or
+  // all spatial dims 1).
   int tensor_in(Value& v, bool want_nhwc) {
-    want_nhwc = want_nhwc && v.shape.size() == 4;
+    const size_t rank = v.shape.size();
+    want_nhwc = want_nhwc && has_channels_last(rank);
     if (v.nhwc == want_nhwc) return v.tensor;
     if (v.converted >= 0) return v.converted;
     const Dims out_shape = want_nhwc ? nchw_to_nhwc(v.shape) : v.shape;
     const int out = add_tensor(v.name + (want_nhwc ? "/nhwc" : "/nchw"), out_shape, false);
-    const bool same_bytes = v.shape[1] == 1 || (v.shape[2] == 1 && v.shape[3] == 1);
+    const bool same_bytes = v.shape[1] == 1 || product(v.shape) == v.shape[0] * v.shape[1];
     if (same_bytes) {
       emit(ir::OpType::Reshape, {v.tensor}, {out}, options_of(fb::ReshapeOptionsT{}),
            want_nhwc ? "to_nhwc" : "to_nchw");
     } else {
       fb::TransposeOptionsT t;
-      t.perm = want_nhwc ? std::vector<int32_t>{0, 2, 3, 1} : std::vector<int32_t>{0, 3, 1, 2};
+      t.perm = want_nhwc ? to_channels_last_perm(rank) : from_channels_last_perm(rank);
       emit(ir::OpType::Transpose, {v.tensor}, {out}, options_of(std::move(t)),
            want_nhwc ? "to_nhwc" : "to_nchw");
     }
@@ -663,7 +691,8 @@ class Importer {
     const int op = producer_[v.tensor];
     if (op < 0 || graph_->ops[op].outputs.size() != 1 || graph_->ops[op].outputs[0] != v.tensor)
       return -1;
-    return op;
+    auto view = view_of_.find(op);  // 1-D conv/pool: fuse into the 2-D op behind the Reshape
+    return view == view_of_.end() ? op : view->second;
   }
   // The current node's output `out` becomes the same tensor as `v` (after fusing into its
   // producer).
@@ -684,9 +713,11 @@ class Importer {
   // activation (right-aligned broadcast, NHWC permutation when `act` is stored NHWC).
   Constant constant_like(const Constant& c, const Value& act) const {
     if (!act.nhwc) return c;
+    const size_t rank = act.shape.size();
     Constant expanded = c;
-    expanded.dims.insert(expanded.dims.begin(), 4 - c.dims.size(), 1);
-    return transpose_constant(expanded, {0, 2, 3, 1});
+    expanded.dims.insert(expanded.dims.begin(), rank - c.dims.size(), 1);
+    const auto perm = to_channels_last_perm(rank);
+    return transpose_constant(expanded, std::vector<int>(perm.begin(), perm.end()));
   }
 
   // ---- import ----
@@ -734,7 +765,7 @@ class Importer {
       if (v.is_constant)
         return fail("graph output '" + o.name() +
                     "' is a constant; constant outputs are not supported");
-      const int tensor = tensor_in(v, true);
+      const int tensor = tensor_in(v, v.shape.size() == 4);  // 4-D outputs NHWC, others ONNX order
       if (tensor != v.tensor) {  // the converted tensor carries the ONNX output name
         std::swap(graph_->tensors[tensor].name, graph_->tensors[v.tensor].name);
       }
@@ -1313,12 +1344,20 @@ class Importer {
   };
 
   // Kernel / stride / dilation / padding of Conv and pooling nodes on an NCHW input.
-  bool window(const Dims& in, int64_t kh, int64_t kw, bool ceil_mode_ok, Window* w) {
+  // A 1-D window (3-D input [N, C, L]) is the 2-D window of [N, C, 1, L] with kh == 1.
+  bool window(const Dims& input_shape, int64_t kh, int64_t kw, bool ceil_mode_ok, Window* w) {
+    const bool one_d = input_shape.size() == 3;
+    const Dims in = one_d ? Dims{input_shape[0], input_shape[1], 1, input_shape[2]} : input_shape;
     w->kh = kh;
     w->kw = kw;
-    const Dims strides = attr_ints("strides", {1, 1});
-    const Dims dilations = attr_ints("dilations", {1, 1});
-    if (strides.size() != 2 || dilations.size() != 2) return fail("only 2-D windows are supported");
+    Dims strides = attr_ints("strides", one_d ? Dims{1} : Dims{1, 1});
+    Dims dilations = attr_ints("dilations", one_d ? Dims{1} : Dims{1, 1});
+    if (one_d && strides.size() == 1 && dilations.size() == 1) {
+      strides.insert(strides.begin(), 1);
+      dilations.insert(dilations.begin(), 1);
+    }
+    if (strides.size() != 2 || dilations.size() != 2)
+      return fail("strides/dilations do not match the 1-D or 2-D window");
     w->sh = strides[0];
     w->sw = strides[1];
     w->dh = dilations[0];
@@ -1340,8 +1379,9 @@ class Importer {
       same(in[2], w->sh, ekh, &w->pt, &w->pb);
       same(in[3], w->sw, ekw, &w->pl, &w->pr);
     } else if (auto_pad == "NOTSET") {
-      const Dims pads = attr_ints("pads", {0, 0, 0, 0});
-      if (pads.size() != 4) return fail("pads must have 4 entries");
+      Dims pads = attr_ints("pads", one_d ? Dims{0, 0} : Dims{0, 0, 0, 0});
+      if (one_d && pads.size() == 2) pads = {0, pads[0], 0, pads[1]};
+      if (pads.size() != 4) return fail("pads must have 2 entries per spatial axis");
       w->pt = pads[0];
       w->pl = pads[1];
       w->pb = pads[2];
@@ -1380,11 +1420,14 @@ class Importer {
     Value* x;
     const Constant* w;
     if (!act_input(0, &x) || !const_input(1, &w)) return false;
-    if (x->shape.size() != 4 || w->dims.size() != 4)
-      return fail("only 2-D convolution (4-D input and weights) is supported, input is " +
-                  dims_string(x->shape));
+    const bool one_d = x->shape.size() == 3 && w->dims.size() == 3;
+    if (!one_d && (x->shape.size() != 4 || w->dims.size() != 4))
+      return fail(
+          "only 1-D and 2-D convolution (3-D or 4-D input and weights) are supported, input is " +
+          dims_string(x->shape));
     const int64_t group = attr_i("group", 1);
-    const int64_t oc = w->dims[0], icg = w->dims[1], kh = w->dims[2], kw = w->dims[3];
+    const int64_t oc = w->dims[0], icg = w->dims[1], kh = one_d ? 1 : w->dims[2],
+                  kw = w->dims.back();
     const int64_t c = x->shape[1];
     if (group <= 0 || icg * group != c || oc % group)
       return fail("weights " + dims_string(w->dims) + " do not match input channels " +
@@ -1398,7 +1441,9 @@ class Importer {
     }
     Window win;
     if (!window(x->shape, kh, kw, false, &win)) return false;
-    const int xt = tensor_in(*x, true);
+    const Dims in = x->shape;
+    int xt = tensor_in(*x, true);
+    if (one_d) xt = view_as_2d(xt, {in[0], 1, in[2], c});
     const bool depthwise = group > 1 && group == c && icg == 1;
     std::vector<float> weights(static_cast<size_t>(w->size()));
     Dims weight_shape;
@@ -1415,7 +1460,6 @@ class Importer {
     }
     const int wt = add_const_tensor(node_->input(1), weight_shape, weights);
     const int bt = add_const_tensor(has_input(2) ? node_->input(2) : op_name("bias"), {oc}, bias);
-    const int out = new_output(0, {x->shape[0], oc, win.out_h, win.out_w}, true);
     fb::Conv2DOptionsT o;
     o.stride_h = static_cast<int32_t>(win.sh);
     o.stride_w = static_cast<int32_t>(win.sw);
@@ -1430,9 +1474,25 @@ class Importer {
     } else {
       o.groups = static_cast<int32_t>(group);
     }
-    emit(depthwise ? ir::OpType::DepthwiseConv2D : ir::OpType::Conv2D, {xt, wt, bt}, {out},
-         options_of(std::move(o)));
+    const ir::OpType type = depthwise ? ir::OpType::DepthwiseConv2D : ir::OpType::Conv2D;
+    if (one_d) {
+      const int y4 = add_tensor(op_name("2d"), {in[0], 1, win.out_w, oc}, false);
+      const int op = emit(type, {xt, wt, bt}, {y4}, options_of(std::move(o)));
+      const int out = new_output(0, {in[0], oc, win.out_w}, true);
+      view_of_[emit(ir::OpType::Reshape, {y4}, {out}, options_of(fb::ReshapeOptionsT{}), "as_1d")] =
+          op;
+      return true;
+    }
+    const int out = new_output(0, {in[0], oc, win.out_h, win.out_w}, true);
+    emit(type, {xt, wt, bt}, {out}, options_of(std::move(o)));
     return true;
+  }
+
+  // [N, L, C] tensor viewed as [N, 1, L, C] for the 2-D kernels (same bytes: a Reshape).
+  int view_as_2d(int tensor, const Dims& shape4) {
+    const int out = add_tensor(graph_->tensors[tensor].name + "/2d", shape4, false);
+    emit(ir::OpType::Reshape, {tensor}, {out}, options_of(fb::ReshapeOptionsT{}), "as_2d");
+    return out;
   }
 
   // FullyConnected y = x * W^T + bias on the activation `x` (ONNX order), weights [N][K].
@@ -1647,7 +1707,7 @@ class Importer {
     if (a->is_constant || b->is_constant) {
       Value& act = a->is_constant ? *b : *a;
       const Constant& c = a->is_constant ? a->constant : b->constant;
-      const bool nhwc = act.nhwc && c.dims.size() <= 4;
+      const bool nhwc = act.nhwc && c.dims.size() <= act.shape.size();
       Value act_view = act;
       act_view.nhwc = nhwc;
       const Constant stored_c = constant_like(c, act_view);
@@ -1699,7 +1759,8 @@ class Importer {
       }
     }
     // Two activations: NHWC when both are 4-D, ONNX order otherwise.
-    const bool nhwc = a->shape.size() == 4 && b->shape.size() == 4 && (a->nhwc || b->nhwc);
+    const bool nhwc = a->shape.size() == b->shape.size() && has_channels_last(a->shape.size()) &&
+                      (a->nhwc || b->nhwc);
     const int at = tensor_in(*a, nhwc), bt = tensor_in(*b, nhwc);
     const int out = new_output(0, out_shape, nhwc);
     emit(op_type, {at, bt}, {out});
@@ -1820,8 +1881,18 @@ class Importer {
   bool global_pool(bool average) {
     Value* x;
     if (!act_input(0, &x)) return false;
-    if (x->shape.size() != 4) return fail("only 4-D inputs are supported");
     const Dims in = x->shape;
+    if (in.size() == 3 && average) {  // [N, C, L] -> Mean over L of the NLC tensor
+      const int xt = tensor_in(*x, true);
+      const int out = new_output(0, {in[0], in[1], 1}, true);
+      fb::MeanOptionsT m;
+      m.axes = {1};
+      m.keep_dims = true;
+      emit(ir::OpType::Mean, {xt}, {out}, options_of(std::move(m)));
+      return true;
+    }
+    if (in.size() != 4)
+      return fail("only 4-D inputs (and 3-D for GlobalAveragePool) are supported");
     const int xt = tensor_in(*x, true);
     const int out = new_output(0, {in[0], in[1], 1, 1}, true);
     if (average) {
@@ -1864,8 +1935,8 @@ class Importer {
     bool nhwc = x->nhwc;
     if (nhwc && !keep) {
       int previous = -1;
-      for (int s = 0; s < 4; ++s) {
-        const int onnx_axis = kNhwcToNchwAxis[s];
+      for (int s = 0; s < static_cast<int>(rank); ++s) {
+        const int onnx_axis = onnx_axis_of_channels_last(s, rank);
         if (reduce[onnx_axis]) continue;
         if (onnx_axis < previous) nhwc = false;
         previous = onnx_axis;
@@ -1887,15 +1958,20 @@ class Importer {
   bool pool(bool max) {
     Value* x;
     if (!act_input(0, &x)) return false;
-    if (x->shape.size() != 4) return fail("only 2-D pooling (4-D input) is supported");
-    const Dims kernel = attr_ints("kernel_shape", {});
-    if (kernel.size() != 2) return fail("kernel_shape must have 2 entries");
+    const bool one_d = x->shape.size() == 3;
+    if (!one_d && x->shape.size() != 4)
+      return fail("only 1-D and 2-D pooling (3-D or 4-D input) are supported");
+    Dims kernel = attr_ints("kernel_shape", {});
+    if (one_d && kernel.size() == 1) kernel.insert(kernel.begin(), 1);
+    if (kernel.size() != 2) return fail("kernel_shape does not match the input rank");
     Window win;
     if (!window(x->shape, kernel[0], kernel[1], true, &win)) return false;
     if (win.dh != 1 || win.dw != 1) return fail("dilated pooling is not supported");
     const Dims in = x->shape;
-    const int xt = tensor_in(*x, true);
-    const int out = new_output(0, {in[0], in[1], win.out_h, win.out_w}, true);
+    int xt = tensor_in(*x, true);
+    if (one_d) xt = view_as_2d(xt, {in[0], 1, in[2], in[1]});
+    const int out = one_d ? add_tensor(op_name("2d"), {in[0], 1, win.out_w, in[1]}, false)
+                          : new_output(0, {in[0], in[1], win.out_h, win.out_w}, true);
     fb::Pool2DOptionsT p;
     p.filter_h = static_cast<int32_t>(win.kh);
     p.filter_w = static_cast<int32_t>(win.kw);
@@ -1906,8 +1982,13 @@ class Importer {
     p.pad_bottom = static_cast<int32_t>(win.pb);
     p.pad_right = static_cast<int32_t>(win.pr);
     p.count_include_pad = !max && attr_i("count_include_pad", 0) != 0;
-    emit(max ? ir::OpType::MaxPool2D : ir::OpType::AveragePool2D, {xt}, {out},
-         options_of(std::move(p)));
+    const int op = emit(max ? ir::OpType::MaxPool2D : ir::OpType::AveragePool2D, {xt}, {out},
+                        options_of(std::move(p)));
+    if (one_d) {
+      const int y = new_output(0, {in[0], in[1], win.out_w}, true);
+      view_of_[emit(ir::OpType::Reshape, {out}, {y}, options_of(fb::ReshapeOptionsT{}), "as_1d")] =
+          op;
+    }
     return true;
   }
 
@@ -1921,6 +2002,7 @@ class Importer {
       parts.push_back(v);
       any_nhwc = any_nhwc || (!v->is_constant && v->nhwc);
     }
+    if (parts.empty()) return fail("Concat without inputs");
     const Dims& first = parts[0]->is_constant ? parts[0]->constant.dims : parts[0]->shape;
     const int axis = normalize_axis(attr_i("axis", 0), first.size());
     if (axis < 0) return fail("invalid axis");
@@ -1933,20 +2015,19 @@ class Importer {
         if (static_cast<int>(d) != axis && s[d] != first[d]) return fail("inputs differ in shape");
       out_shape[axis] += s[axis];
     }
-    const bool nhwc = any_nhwc && first.size() == 4;
+    const bool nhwc = any_nhwc && has_channels_last(first.size());
+    Value view;  // the output's layout
+    view.nhwc = nhwc;
+    view.shape = out_shape;
     std::vector<int> inputs;
     for (Value* v : parts) {
       if (v->is_constant) {
-        Value view;
-        view.nhwc = nhwc;
         const Constant c = constant_like(v->constant, view);
         inputs.push_back(add_const_tensor(v->name, c.dims, c.as_float()));
       } else {
         inputs.push_back(tensor_in(*v, nhwc));
       }
     }
-    Value view;
-    view.nhwc = nhwc;
     fb::ConcatOptionsT c;
     c.axis = stored_axis(view, axis);
     const int out = new_output(0, out_shape, nhwc);
@@ -1977,7 +2058,8 @@ class Importer {
     std::vector<int32_t> stored_perm;
     bool identity = true;
     for (size_t i = 0; i < perm.size(); ++i) {
-      const int out_onnx_axis = out_nhwc ? kNhwcToNchwAxis[i] : static_cast<int>(i);
+      const int out_onnx_axis =
+          out_nhwc ? onnx_axis_of_channels_last(static_cast<int>(i), 4) : static_cast<int>(i);
       const int q = stored_axis(*x, perm[out_onnx_axis]);
       identity = identity && q == static_cast<int>(i);
       stored_perm.push_back(q);
@@ -2310,7 +2392,8 @@ class Importer {
   std::set<std::string> used_names_;
   std::map<std::string, std::string> hard_sigmoid_of_;  // HardSigmoid(1/6, 1/2) output -> input
   std::string source_input_shapes_;
-  std::string bad_shape_;  // first invalid tensor shape created (reported after the node)
+  std::map<int, int> view_of_;  // Reshape op back to 1-D -> the 2-D op it views (for fusions)
+  std::string bad_shape_;       // first invalid tensor shape created (reported after the node)
 };
 
 }  // namespace

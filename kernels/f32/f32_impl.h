@@ -426,7 +426,29 @@ struct KBlock {
   int tap_begin, tap_end, ic_begin, ic_end;
 };
 
-template <class T, int MR>
+// Accumulates `steps` packed rows: acc[p][v] += x_p[c] * packed[c][v * L ..].
+template <class T, int MR, int NV>
+OCTET_F32_INLINE void packed_steps(const float* const* xp, const float* wp, int steps,
+                                   typename T::V (&acc0)[MR], typename T::V (&acc1)[MR]) {
+  using V = typename T::V;
+  constexpr int L = T::kLanes;
+  for (int c = 0; c < steps; ++c, wp += NV * L) {
+    V w0 = T::load(wp), w1 = NV > 1 ? T::load(wp + L) : w0;
+    // Keeps the weight vectors in registers: without this GCC 12 spills them to the stack
+    // and reads every FMA operand from memory (half speed).
+    __asm__("" : "+v"(w0), "+v"(w1));
+#pragma GCC unroll 16
+    for (int p = 0; p < MR; ++p) {
+      const V xb = T::dup(xp[p][c]);
+      acc0[p] = T::fma(xb, w0, acc0[p]);
+      if (NV > 1) acc1[p] = T::fma(xb, w1, acc1[p]);
+    }
+  }
+}
+
+// MR pixels (the last `MR - pixels` repeat the last one and are not stored) x NV vectors of
+// output channels [oc0, oc0 + channels), over reduction block `kb` of the packed weights.
+template <class T, int MR, int NV>
 OCTET_F32_INLINE void packed_tile(const ref::ConvGeometry& g, const float* x, size_t pixel,
                                   int pixels, const KBlock& kb, const float* packed, bool first,
                                   bool last, const float* bias, int oc0, int channels,
@@ -455,9 +477,17 @@ OCTET_F32_INLINE void packed_tile(const ref::ConvGeometry& g, const float* x, si
     }
   }
   const int run = kb.ic_end - kb.ic_begin;
+  // Whole kernel rows are one contiguous run of kernel_w * in_c floats in x and in the packed
+  // block when the row's taps are adjacent pixels, all inside for every pixel of the tile.
+  bool rows_fusable = g.dilation_w == 1 && g.kernel_w > 1 && run == g.in_c;
+#pragma GCC unroll 16
+  for (int p = 0; p < MR; ++p) rows_fusable = rows_fusable && pos[p].full_w;
   const float* wp = packed;
-  for (int tap = kb.tap_begin; tap < kb.tap_end; ++tap) {
+  for (int tap = kb.tap_begin; tap < kb.tap_end;) {
     const int kh = tap / g.kernel_w, kw = tap - kh * g.kernel_w;
+    const bool fuse = rows_fusable && kw == 0 && tap + g.kernel_w <= kb.tap_end;
+    const int taps_here = fuse ? g.kernel_w : 1;
+    const int steps = run * taps_here;
     const float* xp[MR];
     bool any = false;
 #pragma GCC unroll 16
@@ -469,22 +499,9 @@ OCTET_F32_INLINE void packed_tile(const ref::ConvGeometry& g, const float* x, si
                   : kZeros;
       any |= valid;
     }
-    if (!any) {
-      wp += static_cast<size_t>(run) * 2 * L;
-      continue;
-    }
-    for (int c = 0; c < run; ++c, wp += 2 * L) {
-      V w0 = T::load(wp), w1 = T::load(wp + L);
-      // Keeps both weight vectors in registers: without this GCC 12 spills them to the stack
-      // and reads every FMA operand from memory (half speed).
-      __asm__("" : "+v"(w0), "+v"(w1));
-#pragma GCC unroll 16
-      for (int p = 0; p < MR; ++p) {
-        const V xb = T::dup(xp[p][c]);
-        acc0[p] = T::fma(xb, w0, acc0[p]);
-        acc1[p] = T::fma(xb, w1, acc1[p]);
-      }
-    }
+    if (any) packed_steps<T, MR, NV>(xp, wp, steps, acc0, acc1);
+    wp += static_cast<size_t>(steps) * NV * L;
+    tap += taps_here;
   }
   const V lo = T::dup(act_min), hi = T::dup(act_max);
 #pragma GCC unroll 16
@@ -498,10 +515,71 @@ OCTET_F32_INLINE void packed_tile(const ref::ConvGeometry& g, const float* x, si
     } else {
       T::store_partial(yp, v0, n0);
     }
-    if (n1 == L) {
-      T::store(yp + L, v1);
-    } else if (n1 > 0) {
-      T::store_partial(yp + L, v1, n1);
+    if (NV > 1) {
+      if (n1 == L) {
+        T::store(yp + L, v1);
+      } else if (n1 > 0) {
+        T::store_partial(yp + L, v1, n1);
+      }
+    }
+  }
+}
+
+// Output channels [oc0, oc0 + channels) (channels <= NV * kLanes) for every pixel of the range.
+template <class T, int NV>
+void packed_channel_tile(const ref::ConvGeometry& g, const float* x, const float* w,
+                         const float* bias, float act_min, float act_max, float* y,
+                         size_t pixel_begin, size_t pixel_end, int oc0, int channels,
+                         float* packed) {
+  constexpr int NR = NV * T::kLanes;
+  constexpr int KB = kPackFloats / NR;
+  constexpr int MR = T::kMR;
+  static_assert(KB <= kZeroFloats, "padding taps read KB zeros");
+  const int taps = g.kernel_h * g.kernel_w;
+  const size_t k_total = static_cast<size_t>(taps) * g.in_c;
+  // Blocks: whole taps while in_c fits in KB, else one tap cut into in_c chunks.
+  KBlock kb{0, 0, 0, 0};
+  while (kb.tap_end < taps || kb.ic_end < g.in_c) {
+    const bool first = kb.tap_end == 0 && kb.ic_end == 0;
+    if (g.in_c <= KB) {
+      kb.tap_begin = kb.tap_end;
+      kb.tap_end = std::min(taps, kb.tap_begin + KB / g.in_c);
+      kb.ic_begin = 0;
+      kb.ic_end = g.in_c;
+    } else {
+      if (kb.ic_end == g.in_c || kb.tap_end == 0) {
+        kb.tap_begin = kb.tap_end;
+        kb.tap_end = kb.tap_begin + 1;
+        kb.ic_begin = 0;
+      } else {
+        kb.ic_begin = kb.ic_end;
+      }
+      kb.ic_end = std::min(g.in_c, kb.ic_begin + KB);
+    }
+    const bool last = kb.tap_end == taps && kb.ic_end == g.in_c;
+    // packed[j][o] = w[oc0 + o][k_j] for the block's k_j, zero for missing channels.
+    const int run = kb.ic_end - kb.ic_begin;
+    const int steps = (kb.tap_end - kb.tap_begin) * run;
+    for (int o = 0; o < NR; ++o) {
+      if (o >= channels) {
+        for (int j = 0; j < steps; ++j) packed[j * NR + o] = 0.0f;
+        continue;
+      }
+      const float* w_oc = w + static_cast<size_t>(oc0 + o) * k_total;
+      int j = 0;
+      for (int tap = kb.tap_begin; tap < kb.tap_end; ++tap) {
+        const float* src = w_oc + static_cast<size_t>(tap) * g.in_c + kb.ic_begin;
+        for (int c = 0; c < run; ++c, ++j) packed[j * NR + o] = src[c];
+      }
+    }
+    size_t pixel = pixel_begin;
+    for (; pixel + MR <= pixel_end; pixel += MR) {
+      packed_tile<T, MR, NV>(g, x, pixel, MR, kb, packed, first, last, bias, oc0, channels, act_min,
+                             act_max, y);
+    }
+    if (pixel < pixel_end) {
+      packed_tile<T, MR, NV>(g, x, pixel, static_cast<int>(pixel_end - pixel), kb, packed, first,
+                             last, bias, oc0, channels, act_min, act_max, y);
     }
   }
 }
@@ -509,64 +587,20 @@ OCTET_F32_INLINE void packed_tile(const ref::ConvGeometry& g, const float* x, si
 template <class T>
 void conv2d_packed(const ref::ConvGeometry& g, const float* x, const float* w, const float* bias,
                    float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end) {
-  constexpr int NR = 2 * T::kLanes;
-  constexpr int KB = kPackFloats / NR;
-  constexpr int MR = T::kMR;
-  static_assert(KB <= kZeroFloats, "padding taps read KB zeros");
+  constexpr int L = T::kLanes;
   const size_t total = static_cast<size_t>(g.batch) * g.out_h * g.out_w;
   pixel_end = std::min(pixel_end, total);
   if (pixel_begin >= pixel_end) return;
-  const int taps = g.kernel_h * g.kernel_w;
-  const size_t k_total = static_cast<size_t>(taps) * g.in_c;
   alignas(64) float packed[kPackFloats];
-
-  for (int oc0 = 0; oc0 < g.out_c; oc0 += NR) {
-    const int channels = std::min(NR, g.out_c - oc0);
-    // Blocks: whole taps while in_c fits in KB, else one tap cut into in_c chunks.
-    KBlock kb{0, 0, 0, 0};
-    while (kb.tap_end < taps || kb.ic_end < g.in_c) {
-      const bool first = kb.tap_end == 0 && kb.ic_end == 0;
-      if (g.in_c <= KB) {
-        kb.tap_begin = kb.tap_end;
-        kb.tap_end = std::min(taps, kb.tap_begin + KB / g.in_c);
-        kb.ic_begin = 0;
-        kb.ic_end = g.in_c;
-      } else {
-        if (kb.ic_end == g.in_c || kb.tap_end == 0) {
-          kb.tap_begin = kb.tap_end;
-          kb.tap_end = kb.tap_begin + 1;
-          kb.ic_begin = 0;
-        } else {
-          kb.ic_begin = kb.ic_end;
-        }
-        kb.ic_end = std::min(g.in_c, kb.ic_begin + KB);
-      }
-      const bool last = kb.tap_end == taps && kb.ic_end == g.in_c;
-      // packed[j][o] = w[oc0 + o][k_j] for the block's k_j, zero for missing channels.
-      const int run = kb.ic_end - kb.ic_begin;
-      const int steps = (kb.tap_end - kb.tap_begin) * run;
-      for (int o = 0; o < NR; ++o) {
-        if (o >= channels) {
-          for (int j = 0; j < steps; ++j) packed[j * NR + o] = 0.0f;
-          continue;
-        }
-        const float* w_oc = w + static_cast<size_t>(oc0 + o) * k_total;
-        int j = 0;
-        for (int tap = kb.tap_begin; tap < kb.tap_end; ++tap) {
-          const float* src = w_oc + static_cast<size_t>(tap) * g.in_c + kb.ic_begin;
-          for (int c = 0; c < run; ++c, ++j) packed[j * NR + o] = src[c];
-        }
-      }
-      size_t pixel = pixel_begin;
-      for (; pixel + MR <= pixel_end; pixel += MR) {
-        packed_tile<T, MR>(g, x, pixel, MR, kb, packed, first, last, bias, oc0, channels, act_min,
-                           act_max, y);
-      }
-      if (pixel < pixel_end) {
-        packed_tile<T, MR>(g, x, pixel, static_cast<int>(pixel_end - pixel), kb, packed, first,
-                           last, bias, oc0, channels, act_min, act_max, y);
-      }
-    }
+  int oc0 = 0;
+  for (; oc0 + L < g.out_c; oc0 += 2 * L) {
+    packed_channel_tile<T, 2>(g, x, w, bias, act_min, act_max, y, pixel_begin, pixel_end, oc0,
+                              std::min(2 * L, g.out_c - oc0), packed);
+  }
+  // A last tile of at most one vector of channels does not pay for a second.
+  if (oc0 < g.out_c) {
+    packed_channel_tile<T, 1>(g, x, w, bias, act_min, act_max, y, pixel_begin, pixel_end, oc0,
+                              g.out_c - oc0, packed);
   }
 }
 
@@ -612,6 +646,100 @@ OCTET_F32_INLINE void dw_block(const ref::ConvGeometry& g, const float* x_image,
   if (kVectors > 3) T::store(y + c + 3 * L, T::vmin(T::vmax(a3, lo), hi));
 }
 
+// Two horizontally adjacent output pixels with the same taps inside: each weight vector
+// loaded once serves both (1.5 loads per FMA instead of 2).
+template <class T, int kVectors>
+OCTET_F32_INLINE void dw_block2(const ref::ConvGeometry& g, const float* x_image, int ih0, int iw0,
+                                int kh_lo, int kh_hi, int kw_lo, int kw_hi, const float* w,
+                                const float* bias, int c, typename T::V lo, typename T::V hi,
+                                float* y) {
+  using V = typename T::V;
+  constexpr int L = T::kLanes;
+  V a0 = bias ? T::load(bias + c) : T::zero();
+  V a1 = kVectors > 1 ? (bias ? T::load(bias + c + L) : T::zero()) : T::zero();
+  V a2 = kVectors > 2 ? (bias ? T::load(bias + c + 2 * L) : T::zero()) : T::zero();
+  V a3 = kVectors > 3 ? (bias ? T::load(bias + c + 3 * L) : T::zero()) : T::zero();
+  V b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+  const size_t next = static_cast<size_t>(g.stride_w) * g.in_c;  // second pixel's input
+  for (int kh = kh_lo; kh < kh_hi; ++kh) {
+    const int ih = ih0 + kh * g.dilation_h;
+    const float* x_row = x_image + static_cast<size_t>(ih) * g.in_w * g.in_c + c;
+    const float* w_row = w + static_cast<size_t>(kh) * g.kernel_w * g.out_c + c;
+    for (int kw = kw_lo; kw < kw_hi; ++kw) {
+      const float* xp = x_row + static_cast<size_t>(iw0 + kw * g.dilation_w) * g.in_c;
+      const float* xq = xp + next;
+      const float* wp = w_row + static_cast<size_t>(kw) * g.out_c;
+      V wv = T::load(wp);
+      a0 = T::fma(T::load(xp), wv, a0), b0 = T::fma(T::load(xq), wv, b0);
+      if (kVectors > 1) {
+        wv = T::load(wp + L);
+        a1 = T::fma(T::load(xp + L), wv, a1), b1 = T::fma(T::load(xq + L), wv, b1);
+      }
+      if (kVectors > 2) {
+        wv = T::load(wp + 2 * L);
+        a2 = T::fma(T::load(xp + 2 * L), wv, a2), b2 = T::fma(T::load(xq + 2 * L), wv, b2);
+      }
+      if (kVectors > 3) {
+        wv = T::load(wp + 3 * L);
+        a3 = T::fma(T::load(xp + 3 * L), wv, a3), b3 = T::fma(T::load(xq + 3 * L), wv, b3);
+      }
+    }
+  }
+  float* y2 = y + g.out_c;
+  T::store(y + c, T::vmin(T::vmax(a0, lo), hi));
+  T::store(y2 + c, T::vmin(T::vmax(b0, lo), hi));
+  if (kVectors > 1) {
+    T::store(y + c + L, T::vmin(T::vmax(a1, lo), hi));
+    T::store(y2 + c + L, T::vmin(T::vmax(b1, lo), hi));
+  }
+  if (kVectors > 2) {
+    T::store(y + c + 2 * L, T::vmin(T::vmax(a2, lo), hi));
+    T::store(y2 + c + 2 * L, T::vmin(T::vmax(b2, lo), hi));
+  }
+  if (kVectors > 3) {
+    T::store(y + c + 3 * L, T::vmin(T::vmax(a3, lo), hi));
+    T::store(y2 + c + 3 * L, T::vmin(T::vmax(b3, lo), hi));
+  }
+}
+
+// Taps inside the input for a pixel: [kh_lo, kh_hi) x [kw_lo, kw_hi).
+struct TapRange {
+  int kh_lo, kh_hi, kw_lo, kw_hi;
+  bool operator==(const TapRange& o) const {
+    return kh_lo == o.kh_lo && kh_hi == o.kh_hi && kw_lo == o.kw_lo && kw_hi == o.kw_hi;
+  }
+};
+
+inline TapRange tap_range(const ref::ConvGeometry& g, const PixelPos& pos) {
+  TapRange r{0, g.kernel_h, 0, g.kernel_w};
+  while (r.kh_lo < r.kh_hi && pos.ih0 + r.kh_lo * g.dilation_h < 0) ++r.kh_lo;
+  while (r.kh_hi > r.kh_lo && pos.ih0 + (r.kh_hi - 1) * g.dilation_h >= g.in_h) --r.kh_hi;
+  while (r.kw_lo < r.kw_hi && pos.iw0 + r.kw_lo * g.dilation_w < 0) ++r.kw_lo;
+  while (r.kw_hi > r.kw_lo && pos.iw0 + (r.kw_hi - 1) * g.dilation_w >= g.in_w) --r.kw_hi;
+  return r;
+}
+
+// Channels [c, out_c) of one pixel (fewer than a vector): partial loads.
+template <class T>
+OCTET_F32_INLINE void dw_tail(const ref::ConvGeometry& g, const PixelPos& pos, const TapRange& taps,
+                              const float* w, const float* bias, int c, typename T::V lo,
+                              typename T::V hi, float* y_pix) {
+  using V = typename T::V;
+  const int channels = g.out_c;
+  const int n = channels - c;
+  V acc = bias ? T::load_partial(bias + c, n) : T::zero();
+  for (int kh = taps.kh_lo; kh < taps.kh_hi; ++kh) {
+    const int ih = pos.ih0 + kh * g.dilation_h;
+    for (int kw = taps.kw_lo; kw < taps.kw_hi; ++kw) {
+      const int iw = pos.iw0 + kw * g.dilation_w;
+      const float* xp = pos.x_image + (static_cast<size_t>(ih) * g.in_w + iw) * g.in_c + c;
+      const float* wp = w + (static_cast<size_t>(kh) * g.kernel_w + kw) * channels + c;
+      acc = T::fma(T::load_partial(xp, n), T::load_partial(wp, n), acc);
+    }
+  }
+  T::store_partial(y_pix + c, T::vmin(T::vmax(acc, lo), hi), n);
+}
+
 template <class T>
 void dwconv2d(const ref::ConvGeometry& g, const float* x, const float* w, const float* bias,
               float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end) {
@@ -623,13 +751,40 @@ void dwconv2d(const ref::ConvGeometry& g, const float* x, const float* w, const 
   const int channels = g.out_c;
   for (size_t pixel = pixel_begin; pixel < pixel_end; ++pixel) {
     const PixelPos pos = pixel_pos(g, x, pixel);
-    // Taps inside the input form ranges [kh_lo, kh_hi) x [kw_lo, kw_hi).
-    int kh_lo = 0, kh_hi = g.kernel_h, kw_lo = 0, kw_hi = g.kernel_w;
-    while (kh_lo < kh_hi && pos.ih0 + kh_lo * g.dilation_h < 0) ++kh_lo;
-    while (kh_hi > kh_lo && pos.ih0 + (kh_hi - 1) * g.dilation_h >= g.in_h) --kh_hi;
-    while (kw_lo < kw_hi && pos.iw0 + kw_lo * g.dilation_w < 0) ++kw_lo;
-    while (kw_hi > kw_lo && pos.iw0 + (kw_hi - 1) * g.dilation_w >= g.in_w) --kw_hi;
+    const TapRange taps = tap_range(g, pos);
+    const int kh_lo = taps.kh_lo, kh_hi = taps.kh_hi, kw_lo = taps.kw_lo, kw_hi = taps.kw_hi;
     float* y_pix = y + pixel * channels;
+    // Pairs of pixels in the same output row with the same taps share weight loads.
+    if (g.depth_multiplier == 1 && pixel + 1 < pixel_end &&
+        (pixel + 1) % static_cast<size_t>(g.out_w) != 0) {
+      PixelPos next = pos;
+      next.iw0 += g.stride_w;
+      if (tap_range(g, next) == taps) {
+        int c = 0;
+        for (; c + 4 * L <= channels; c += 4 * L) {
+          dw_block2<T, 4>(g, pos.x_image, pos.ih0, pos.iw0, kh_lo, kh_hi, kw_lo, kw_hi, w, bias, c,
+                          vlo, vhi, y_pix);
+        }
+        if (c + 2 * L <= channels) {
+          dw_block2<T, 2>(g, pos.x_image, pos.ih0, pos.iw0, kh_lo, kh_hi, kw_lo, kw_hi, w, bias, c,
+                          vlo, vhi, y_pix);
+          c += 2 * L;
+        }
+        for (; c + L <= channels; c += L) {
+          dw_block2<T, 1>(g, pos.x_image, pos.ih0, pos.iw0, kh_lo, kh_hi, kw_lo, kw_hi, w, bias, c,
+                          vlo, vhi, y_pix);
+        }
+        if (c == channels) {
+          ++pixel;
+          continue;
+        }
+        // Channel tail: finish both pixels one at a time from c (below, twice).
+        dw_tail<T>(g, pos, taps, w, bias, c, vlo, vhi, y_pix);
+        dw_tail<T>(g, next, taps, w, bias, c, vlo, vhi, y_pix + channels);
+        ++pixel;
+        continue;
+      }
+    }
     if (g.depth_multiplier != 1) {
       // Rare in real models: scalar, output channel oc reads input channel oc / multiplier.
       for (int oc = 0; oc < channels; ++oc) {
@@ -651,24 +806,16 @@ void dwconv2d(const ref::ConvGeometry& g, const float* x, const float* w, const 
       dw_block<T, 4>(g, pos.x_image, pos.ih0, pos.iw0, kh_lo, kh_hi, kw_lo, kw_hi, w, bias, c, vlo,
                      vhi, y_pix);
     }
+    if (c + 2 * L <= channels) {
+      dw_block<T, 2>(g, pos.x_image, pos.ih0, pos.iw0, kh_lo, kh_hi, kw_lo, kw_hi, w, bias, c, vlo,
+                     vhi, y_pix);
+      c += 2 * L;
+    }
     for (; c + L <= channels; c += L) {
       dw_block<T, 1>(g, pos.x_image, pos.ih0, pos.iw0, kh_lo, kh_hi, kw_lo, kw_hi, w, bias, c, vlo,
                      vhi, y_pix);
     }
-    if (c < channels) {
-      const int n = channels - c;
-      V acc = bias ? T::load_partial(bias + c, n) : T::zero();
-      for (int kh = kh_lo; kh < kh_hi; ++kh) {
-        const int ih = pos.ih0 + kh * g.dilation_h;
-        for (int kw = kw_lo; kw < kw_hi; ++kw) {
-          const int iw = pos.iw0 + kw * g.dilation_w;
-          const float* xp = pos.x_image + (static_cast<size_t>(ih) * g.in_w + iw) * g.in_c + c;
-          const float* wp = w + (static_cast<size_t>(kh) * g.kernel_w + kw) * channels + c;
-          acc = T::fma(T::load_partial(xp, n), T::load_partial(wp, n), acc);
-        }
-      }
-      T::store_partial(y_pix + c, T::vmin(T::vmax(acc, vlo), vhi), n);
-    }
+    if (c < channels) dw_tail<T>(g, pos, taps, w, bias, c, vlo, vhi, y_pix);
   }
 }
 

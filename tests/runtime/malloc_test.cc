@@ -113,6 +113,8 @@ TEST(MallocCount, ZeroAllocationsAfterOpenWithCallerArena) {
   const auto input = random_f32(300, 3);
 
   Counting counting;
+  size_t size_again = 0;
+  const octet_status sized = octet_session_arena_size(model, &options, &size_again);
   octet_session* session = nullptr;
   const octet_status created = octet_session_create(model, &options, arena.data(), size, &session);
   int failures = 0;
@@ -122,6 +124,8 @@ TEST(MallocCount, ZeroAllocationsAfterOpenWithCallerArena) {
   }
   octet_session_destroy(session);
   const long allocations = counting.stop();
+  ASSERT_EQ(sized, OCTET_OK);
+  EXPECT_EQ(size_again, size);
   ASSERT_EQ(created, OCTET_OK) << octet_last_error();
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(allocations, 0);

@@ -57,7 +57,11 @@ std::string quote(const std::string& s) {
 Result run(const std::string& binary, const std::vector<std::string>& args) {
   const std::string out = work_dir() + "/cli_out.txt";
   const std::string err = work_dir() + "/cli_err.txt";
-  std::string command = quote(binary);
+  // Cross builds run the tests under qemu-user without binfmt_misc: scripts/cross/test-arm.sh
+  // exports the emulator command that a built program must be started with.
+  const char* emulator = std::getenv("OCTET_TEST_EMULATOR");
+  std::string command = emulator && *emulator ? std::string(emulator) + " " : std::string();
+  command += quote(binary);
   for (const auto& a : args) command += " " + quote(a);
   command += " >" + quote(out) + " 2>" + quote(err);
   const int status = std::system(command.c_str());

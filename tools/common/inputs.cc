@@ -1,7 +1,11 @@
 #include "tools/common/inputs.h"
 
+// OCTET_NO_IMAGE_CODECS (OCTET_CLI_ONLY cross builds, where libpng/libjpeg are absent): PNG and
+// JPEG are refused with a message; BMP, PGM/PPM, .npy and raw still work.
+#ifndef OCTET_NO_IMAGE_CODECS
 #include <jpeglib.h>
 #include <png.h>
+#endif
 
 #include <algorithm>
 #include <cctype>
@@ -341,6 +345,7 @@ void to_image(const uint8_t* samples, int height, int width, int src_channels, i
   }
 }
 
+#ifndef OCTET_NO_IMAGE_CODECS
 bool decode_png(const uint8_t* bytes, size_t size, int channels, Image* out, std::string* error) {
   png_image image;
   std::memset(&image, 0, sizeof(image));
@@ -425,6 +430,14 @@ bool decode_jpeg(const uint8_t* bytes, size_t size, int channels, Image* out, st
   to_image(samples.data(), height, width, channels, channels, out);
   return true;
 }
+#else
+bool decode_png(const uint8_t*, size_t, int, Image*, std::string* error) {
+  return fail(error, "PNG: this build has no libpng (OCTET_CLI_ONLY); use BMP, PPM/PGM or .npy");
+}
+bool decode_jpeg(const uint8_t*, size_t, int, Image*, std::string* error) {
+  return fail(error, "JPEG: this build has no libjpeg (OCTET_CLI_ONLY); use BMP, PPM/PGM or .npy");
+}
+#endif
 
 // Uncompressed BMP: 8-bit paletted, 24-bit BGR, 32-bit BGRA (BI_RGB or standard BI_BITFIELDS).
 bool decode_bmp(const uint8_t* bytes, size_t size, int channels, Image* out, std::string* error) {

@@ -32,6 +32,7 @@ const char kUsage[] =
     "  --method M                 minmax | percentile | entropy | mse (default percentile)\n"
     "  --percentile P             percentile for --method percentile (default 99.99)\n"
     "  --per-tensor               one weight scale per tensor (default: per output channel)\n"
+    "  --bias-correction          subtract the measured mean int8-float shift from GEMM biases\n"
     "  --keep-float PATTERN       keep matching ops in float (glob on op name, output tensor or\n"
     "                             op type, e.g. Softmax or '*dense*'); repeatable\n"
     "  --auto-keep-float DB       keep the worst layers in float until the output SQNR >= DB\n"
@@ -117,6 +118,7 @@ int main(int argc, char** argv) {
   std::string method_name = "percentile", target_text;
   long calib_count = 200, random_calib = 0;
   double percentile = 99.99, auto_db = 0.0;
+  bool bias_correction = false;
   bool per_tensor = false, keep_all_float = false, quiet = false, verbose = false, have_auto = false;
   std::vector<std::string> keep_float;
   ImportOptions import_options;
@@ -152,6 +154,8 @@ int main(int argc, char** argv) {
     } else if (a == "--percentile") {
       if (!value(&v) || !parse_float(v, &percentile) || percentile <= 50 || percentile > 100)
         return fail("--percentile needs a number in (50, 100]");
+    } else if (a == "--bias-correction") {
+      bias_correction = true;
     } else if (a == "--per-tensor") {
       per_tensor = true;
     } else if (a == "--keep-float") {
@@ -283,6 +287,11 @@ int main(int argc, char** argv) {
         return fail("quantization: " + error);
     } else if (!quantize_graph(graph, calibration, qo, &result, &info, &error)) {
       return fail("quantization: " + error);
+    }
+    if (bias_correction) {
+      const int n = correct_bias(graph, &result, info, compare_samples, &error);
+      if (n < 0) return fail("bias correction: " + error);
+      if (!quiet) fprintf(stderr, "bias correction: %d ops adjusted\n", n);
     }
     if (!quiet) fprintf(stderr, "quantized %d ops, %zu kept in float\n", info.quantized_ops, info.kept_float.size());
     if (!report_path.empty()) {

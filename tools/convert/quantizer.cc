@@ -455,6 +455,59 @@ bool compare_graphs(const ir::Graph& float_graph, const ir::Graph& quantized_gra
   return true;
 }
 
+int correct_bias(const ir::Graph& float_graph, ir::Graph* qg, const QuantizeInfo& info,
+                 const std::vector<Sample>& samples, std::string* error) {
+  std::map<std::string, std::string> float_of;  // quantized name -> float name
+  for (const auto& [f, q] : info.tensor_in_quantized) float_of[q] = f;
+  // Float activations once per sample.
+  GraphRunner fr;
+  if (!fr.open(float_graph, error)) return -1;
+  std::vector<std::map<std::string, std::vector<float>>> fvals(samples.size());
+  for (size_t s = 0; s < samples.size(); ++s)
+    if (!capture(fr, samples[s], &fvals[s], error)) return -1;
+  // Layer by layer in execution order, so each correction sees the already-corrected inputs
+  // (correcting all layers at once double-counts upstream shifts).
+  int changed = 0;
+  for (size_t i = 0; i < qg->ops.size(); ++i) {
+    ir::Op& op = qg->ops[i];
+    if (!is_gemm_like(op.type) || op.keep_float || qg->tensors[op.outputs[0]].dtype != ir::DType::Int8) continue;
+    const ir::Tensor& out = qg->tensors[op.outputs[0]];
+    auto name = float_of.find(out.name);
+    if (name == float_of.end()) continue;
+    const size_t channels = out.shape.back();
+    std::vector<double> diff(channels, 0.0);
+    int64_t count = 0;
+    GraphRunner qr;
+    if (!qr.open(*qg, error)) return -1;
+    const int t = qr.tensor_index(out.name);
+    for (size_t s = 0; s < samples.size(); ++s) {
+      std::vector<float> q;
+      if (!qr.set_inputs(samples[s], error)) return -1;
+      auto observer = [&](int o) {
+        for (int x : qr.op_outputs(o))
+          if (x == t) q = qr.tensor_as_float(t);
+      };
+      if (!qr.invoke(observer, error)) return -1;
+      const std::vector<float>& f = fvals[s][name->second];
+      if (f.size() != q.size() || channels == 0) continue;
+      for (size_t k = 0; k < f.size(); ++k) diff[k % channels] += static_cast<double>(q[k]) - f[k];
+      count += static_cast<int64_t>(f.size() / channels);
+    }
+    if (count == 0) continue;
+    const float sx = qg->tensors[op.inputs[0]].quant.scale[0];
+    const ir::Tensor& w = qg->tensors[op.inputs[1]];
+    ir::Tensor& b = qg->tensors[op.inputs[2]];  // one folded bias per op (made by the quantizer)
+    for (size_t c = 0; c < channels; ++c) {
+      const double sw = w.quant.scale.size() == 1 ? w.quant.scale[0] : w.quant.scale[c];
+      const double shift = std::nearbyint(diff[c] / count / (static_cast<double>(sx) * sw));
+      b.as<int32_t>()[c] = static_cast<int32_t>(std::clamp(
+          static_cast<double>(b.as<int32_t>()[c]) - shift, -2147483648.0, 2147483647.0));
+    }
+    ++changed;
+  }
+  return changed;
+}
+
 bool auto_keep_float(const ir::Graph& float_graph, const CalibrationResult& calibration,
                      QuantizeOptions options, const std::vector<Sample>& samples, double target_db,
                      int max_ops, ir::Graph* out, QuantizeInfo* info, std::string* error) {

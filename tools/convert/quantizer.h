@@ -45,6 +45,12 @@ bool quantize_graph(const ir::Graph& float_graph, const CalibrationResult& calib
                     const QuantizeOptions& options, ir::Graph* out, QuantizeInfo* info,
                     std::string* error);
 
+// Empirical bias correction: for every int8 GEMM-like op, the mean (over samples and positions) of
+// int8-minus-float output per channel is measured on `samples` and subtracted from the folded
+// bias, removing the systematic shift weight rounding leaves. Returns the number of ops changed.
+int correct_bias(const ir::Graph& float_graph, ir::Graph* quantized_graph, const QuantizeInfo& info,
+                 const std::vector<Sample>& samples, std::string* error);
+
 // Per-layer accuracy of the int8 graph against the float graph on the same samples.
 struct LayerError {
   std::string op, type, tensor;

@@ -133,7 +133,8 @@ void bm_f32(benchmark::State& state, Shape s, Isa isa) {
     } else if (dw) {
       kernels->dwconv2d(g, x.data(), w.data(), bias.data(), lo, hi, y_octet.data(), 0, pixels);
     } else {
-      kernels->conv2d(g, x.data(), w.data(), bias.data(), lo, hi, y_octet.data(), 0, pixels);
+      kernels->conv2d(g, x.data(), w.data(), bias.data(), lo, hi, y_octet.data(), 0, pixels, 0,
+                      g.out_c);
     }
   };
   auto run_xnn = [&] { xnn_run_operator(op, nullptr); };

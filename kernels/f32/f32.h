@@ -8,9 +8,12 @@
 // relative tolerance.
 //
 // Every entry computes only a range of its output so the runtime can split work across
-// threads. They never allocate, need no scratch and read the model's own row-major weights
-// as they are (no packing): the dot-product form accumulates along the contiguous input
-// channel run of each tap (or K for FullyConnected) and reduces horizontally at the end.
+// threads. They never allocate, need no caller scratch and read the model's own row-major
+// weights (nothing pre-packed). FullyConnected and grouped Conv2D use the dot-product form
+// (accumulate along the contiguous K / input-channel run of each tap, reduce horizontally at
+// the end); Conv2D with groups == 1 transposes a block of weights at a time into a 16 KiB
+// stack buffer and broadcasts inputs against vectors of output channels (outer product);
+// depthwise vectorizes over channels (contiguous in NHWC).
 #pragma once
 #include <cstddef>
 
@@ -21,10 +24,13 @@ namespace octet {
 
 struct F32Kernels {
   const char* name;  // "avx512", "avx2", "neon"
-  // Output pixels [pixel_begin, pixel_end) of the flattened (batch, out_h, out_w) index.
+  // Output pixels [pixel_begin, pixel_end) of the flattened (batch, out_h, out_w) index and
+  // output channels [oc_begin, oc_end) (split channels when there are few pixels: each call
+  // transposes the weights of its channels once into a 16 KiB stack buffer, see f32_impl.h).
   // Any groups (each group reads in_c/groups channels).
   void (*conv2d)(const ref::ConvGeometry& g, const float* x, const float* w, const float* bias,
-                 float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end);
+                 float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end,
+                 int oc_begin, int oc_end);
   // Output pixels [pixel_begin, pixel_end) of the flattened (batch, out_h, out_w) index.
   void (*dwconv2d)(const ref::ConvGeometry& g, const float* x, const float* w, const float* bias,
                    float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end);

@@ -328,7 +328,8 @@ OCTET_F32_INLINE void accumulate_runs_1x8(const Run* runs, int count, const floa
 // Dot-product form: any groups, no packing at all (used for grouped convolutions).
 template <class T>
 void conv2d_dot(const ref::ConvGeometry& g, const float* x, const float* w, const float* bias,
-                float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end) {
+                float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end,
+                int oc_begin, int oc_end) {
   const size_t total = static_cast<size_t>(g.batch) * g.out_h * g.out_w;
   pixel_end = std::min(pixel_end, total);
   const int group_in_c = g.in_c / g.groups;
@@ -346,6 +347,10 @@ void conv2d_dot(const ref::ConvGeometry& g, const float* x, const float* w, cons
     for (int group = 0; group < g.groups; ++group) {
       const int ic_offset = group * group_in_c;
       const int oc_first = group * group_out_c;
+      // This call's output channels within the group: [oc_lo, oc_hi).
+      const int oc_lo = std::max(0, oc_begin - oc_first);
+      const int oc_hi = std::min(group_out_c, oc_end - oc_first);
+      if (oc_lo >= oc_hi) continue;
       if (pixels == 4) {
         // Fused rows need every pixel fully inside horizontally (rows outside read zeros).
         bool fused = fusable;
@@ -354,8 +359,8 @@ void conv2d_dot(const ref::ConvGeometry& g, const float* x, const float* w, cons
         const bool list_once = n_runs <= kMaxRuns;
         const int kept =
             list_once ? collect_runs(g, pos, 4, ic_offset, group_in_c, fused, 0, n_runs, runs) : 0;
-        for (int oc = 0; oc < group_out_c; oc += 4) {
-          const int channels = std::min(4, group_out_c - oc);
+        for (int oc = oc_lo; oc < oc_hi; oc += 4) {
+          const int channels = std::min(4, oc_hi - oc);
           const float* wc[4];
           for (int c = 0; c < 4; ++c) {
             wc[c] = w + static_cast<size_t>(oc_first + oc + std::min(c, channels - 1)) * w_per_oc;
@@ -385,8 +390,8 @@ void conv2d_dot(const ref::ConvGeometry& g, const float* x, const float* w, cons
         const int kept =
             list_once ? collect_runs(g, &pos[p], 1, ic_offset, group_in_c, fused, 0, n_runs, runs)
                       : 0;
-        for (int oc = 0; oc < group_out_c; oc += 8) {
-          const int channels = std::min(8, group_out_c - oc);
+        for (int oc = oc_lo; oc < oc_hi; oc += 8) {
+          const int channels = std::min(8, oc_hi - oc);
           const float* wc[8];
           for (int c = 0; c < 8; ++c) {
             wc[c] = w + static_cast<size_t>(oc_first + oc + std::min(c, channels - 1)) * w_per_oc;
@@ -436,7 +441,11 @@ OCTET_F32_INLINE void packed_steps(const float* const* xp, const float* wp, int 
     V w0 = T::load(wp), w1 = NV > 1 ? T::load(wp + L) : w0;
     // Keeps the weight vectors in registers: without this GCC 12 spills them to the stack
     // and reads every FMA operand from memory (half speed).
+#if defined(__aarch64__) || defined(__arm__)
+    __asm__("" : "+w"(w0), "+w"(w1));  // "w": NEON register ("v" is x86-only)
+#else
     __asm__("" : "+v"(w0), "+v"(w1));
+#endif
 #pragma GCC unroll 16
     for (int p = 0; p < MR; ++p) {
       const V xb = T::dup(xp[p][c]);
@@ -560,7 +569,29 @@ void packed_channel_tile(const ref::ConvGeometry& g, const float* x, const float
     // packed[j][o] = w[oc0 + o][k_j] for the block's k_j, zero for missing channels.
     const int run = kb.ic_end - kb.ic_begin;
     const int steps = (kb.tap_end - kb.tap_begin) * run;
-    for (int o = 0; o < NR; ++o) {
+    int o = 0;
+    // Four channels at a time: 4x4 transposes of Q vectors.
+    for (; o + 4 <= channels; o += 4) {
+      const float* w_oc = w + static_cast<size_t>(oc0 + o) * k_total;
+      int j = 0;
+      for (int tap = kb.tap_begin; tap < kb.tap_end; ++tap) {
+        const float* src = w_oc + static_cast<size_t>(tap) * g.in_c + kb.ic_begin;
+        int c = 0;
+        for (; c + 4 <= run; c += 4, j += 4) {
+          typename T::Q q0 = T::qload(src + c), q1 = T::qload(src + k_total + c),
+                        q2 = T::qload(src + 2 * k_total + c), q3 = T::qload(src + 3 * k_total + c);
+          T::transpose4(q0, q1, q2, q3);
+          T::qstore(packed + j * NR + o, q0);
+          T::qstore(packed + (j + 1) * NR + o, q1);
+          T::qstore(packed + (j + 2) * NR + o, q2);
+          T::qstore(packed + (j + 3) * NR + o, q3);
+        }
+        for (; c < run; ++c, ++j) {
+          for (int r = 0; r < 4; ++r) packed[j * NR + o + r] = src[r * k_total + c];
+        }
+      }
+    }
+    for (; o < NR; ++o) {
       if (o >= channels) {
         for (int j = 0; j < steps; ++j) packed[j * NR + o] = 0.0f;
         continue;
@@ -586,31 +617,34 @@ void packed_channel_tile(const ref::ConvGeometry& g, const float* x, const float
 
 template <class T>
 void conv2d_packed(const ref::ConvGeometry& g, const float* x, const float* w, const float* bias,
-                   float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end) {
+                   float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end,
+                   int oc_begin, int oc_end) {
   constexpr int L = T::kLanes;
-  const size_t total = static_cast<size_t>(g.batch) * g.out_h * g.out_w;
-  pixel_end = std::min(pixel_end, total);
-  if (pixel_begin >= pixel_end) return;
-  alignas(64) float packed[kPackFloats];
-  int oc0 = 0;
-  for (; oc0 + L < g.out_c; oc0 += 2 * L) {
+  alignas(64) float packed_buffer[kPackFloats];
+  int oc0 = oc_begin;
+  for (; oc0 + L < oc_end; oc0 += 2 * L) {
     packed_channel_tile<T, 2>(g, x, w, bias, act_min, act_max, y, pixel_begin, pixel_end, oc0,
-                              std::min(2 * L, g.out_c - oc0), packed);
+                              std::min(2 * L, oc_end - oc0), packed_buffer);
   }
   // A last tile of at most one vector of channels does not pay for a second.
-  if (oc0 < g.out_c) {
+  if (oc0 < oc_end) {
     packed_channel_tile<T, 1>(g, x, w, bias, act_min, act_max, y, pixel_begin, pixel_end, oc0,
-                              g.out_c - oc0, packed);
+                              oc_end - oc0, packed_buffer);
   }
 }
 
 template <class T>
 void conv2d(const ref::ConvGeometry& g, const float* x, const float* w, const float* bias,
-            float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end) {
+            float act_min, float act_max, float* y, size_t pixel_begin, size_t pixel_end,
+            int oc_begin, int oc_end) {
+  pixel_end = std::min(pixel_end, static_cast<size_t>(g.batch) * g.out_h * g.out_w);
+  oc_begin = std::max(oc_begin, 0);
+  oc_end = std::min(oc_end, g.out_c);
+  if (pixel_begin >= pixel_end || oc_begin >= oc_end) return;
   if (g.groups == 1) {
-    conv2d_packed<T>(g, x, w, bias, act_min, act_max, y, pixel_begin, pixel_end);
+    conv2d_packed<T>(g, x, w, bias, act_min, act_max, y, pixel_begin, pixel_end, oc_begin, oc_end);
   } else {
-    conv2d_dot<T>(g, x, w, bias, act_min, act_max, y, pixel_begin, pixel_end);
+    conv2d_dot<T>(g, x, w, bias, act_min, act_max, y, pixel_begin, pixel_end, oc_begin, oc_end);
   }
 }
 

@@ -60,6 +60,14 @@ struct Neon {
   static Q qmax(Q a, Q b) { return vmaxq_f32(a, b); }
   static Q qdup(float v) { return vdupq_n_f32(v); }
   static void qstore(float* p, Q v) { vst1q_f32(p, v); }
+  static void transpose4(Q& a, Q& b, Q& c, Q& d) {
+    const float32x4x2_t ab = vtrnq_f32(a, b);  // [a0 b0 a2 b2], [a1 b1 a3 b3]
+    const float32x4x2_t cd = vtrnq_f32(c, d);  // [c0 d0 c2 d2], [c1 d1 c3 d3]
+    a = vcombine_f32(vget_low_f32(ab.val[0]), vget_low_f32(cd.val[0]));
+    b = vcombine_f32(vget_low_f32(ab.val[1]), vget_low_f32(cd.val[1]));
+    c = vcombine_f32(vget_high_f32(ab.val[0]), vget_high_f32(cd.val[0]));
+    d = vcombine_f32(vget_high_f32(ab.val[1]), vget_high_f32(cd.val[1]));
+  }
   static void qstore_partial(float* p, Q v, int n) { store_partial(p, v, n); }
 };
 

@@ -13,6 +13,7 @@ struct X86Quad {
   static Q qmax(Q a, Q b) { return _mm_max_ps(a, b); }
   static Q qdup(float v) { return _mm_set1_ps(v); }
   static void qstore(float* p, Q v) { _mm_storeu_ps(p, v); }
+  static void transpose4(Q& a, Q& b, Q& c, Q& d) { _MM_TRANSPOSE4_PS(a, b, c, d); }
   static void qstore_partial(float* p, Q v, int n) {
     alignas(16) float lanes[4];
     _mm_store_ps(lanes, v);

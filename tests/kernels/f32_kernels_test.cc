@@ -126,26 +126,36 @@ void check_conv(const F32Kernels& k, const ConvCase& c, bool depthwise, Rng& rng
   } else {
     ref::conv2d_f32(g, x.data(), w.data(), bias, c.lo, c.hi, want.data());
   }
-  const auto run = depthwise ? k.dwconv2d : k.conv2d;
   const size_t k_len = depthwise
                            ? static_cast<size_t>(g.kernel_h) * g.kernel_w
                            : static_cast<size_t>(g.kernel_h) * g.kernel_w * (g.in_c / g.groups);
   const std::string what = std::string(k.name) + (depthwise ? " dwconv " : " conv ") + describe(g);
 
-  // Split into random ranges; each writes only its own pixels.
+  // Split into random ranges of pixels (and of output channels for Conv2D); each call writes
+  // only its own part.
   const auto cuts = random_cuts(rng, pixels, random_int(rng, 1, 4));
+  const auto oc_cuts = depthwise ? std::vector<size_t>{0, static_cast<size_t>(g.out_c)}
+                                 : random_cuts(rng, g.out_c, random_int(rng, 1, 3));
   std::vector<float> got(want.size(), std::nanf(""));
   for (size_t i = 0; i + 1 < cuts.size(); ++i) {
-    std::vector<float> before = got;
-    run(g, x.data(), w.data(), bias, c.lo, c.hi, got.data(), cuts[i], cuts[i + 1]);
-    for (size_t e = 0; e < got.size(); ++e) {
-      const size_t pixel = e / g.out_c;
-      if (pixel >= cuts[i] && pixel < cuts[i + 1]) continue;
-      const bool same = (std::isnan(before[e]) && std::isnan(got[e])) || before[e] == got[e];
-      if (!same) {
-        ADD_FAILURE() << what << ": range [" << cuts[i] << ", " << cuts[i + 1] << ") wrote element "
-                      << e;
-        return;
+    for (size_t j = 0; j + 1 < oc_cuts.size(); ++j) {
+      std::vector<float> before = got;
+      if (depthwise) {
+        k.dwconv2d(g, x.data(), w.data(), bias, c.lo, c.hi, got.data(), cuts[i], cuts[i + 1]);
+      } else {
+        k.conv2d(g, x.data(), w.data(), bias, c.lo, c.hi, got.data(), cuts[i], cuts[i + 1],
+                 static_cast<int>(oc_cuts[j]), static_cast<int>(oc_cuts[j + 1]));
+      }
+      for (size_t e = 0; e < got.size(); ++e) {
+        const size_t pixel = e / g.out_c, oc = e % g.out_c;
+        if (pixel >= cuts[i] && pixel < cuts[i + 1] && oc >= oc_cuts[j] && oc < oc_cuts[j + 1])
+          continue;
+        const bool same = (std::isnan(before[e]) && std::isnan(got[e])) || before[e] == got[e];
+        if (!same) {
+          ADD_FAILURE() << what << ": range [" << cuts[i] << ", " << cuts[i + 1] << ") x ["
+                        << oc_cuts[j] << ", " << oc_cuts[j + 1] << ") wrote element " << e;
+          return;
+        }
       }
     }
   }
@@ -296,7 +306,8 @@ TEST_P(F32KernelsTest, EmptyRangesWriteNothing) {
   const ref::ConvGeometry g = conv_geometry(1, 6, 6, 5, 7, 3, 3, 1, 1, 1);
   const auto x = random_floats(rng, 6 * 6 * 5), w = random_floats(rng, 7 * 9 * 5);
   std::vector<float> y(36 * 7, 42.0f);
-  kernels_->conv2d(g, x.data(), w.data(), nullptr, -kInf, kInf, y.data(), 10, 10);
+  kernels_->conv2d(g, x.data(), w.data(), nullptr, -kInf, kInf, y.data(), 10, 10, 0, 7);
+  kernels_->conv2d(g, x.data(), w.data(), nullptr, -kInf, kInf, y.data(), 0, 36, 3, 3);
   kernels_->dwconv2d(g, x.data(), w.data(), nullptr, -kInf, kInf, y.data(), 36, 36);
   kernels_->fully_connected(4, 7, 5, x.data(), w.data(), nullptr, -kInf, kInf, y.data(), 2, 2, 0,
                             7);

@@ -444,11 +444,7 @@ OCTET_F32_INLINE void packed_steps(const float* const* xp, const float* wp, int 
 #if defined(__aarch64__) || defined(__arm__)
     __asm__("" : "+w"(w0), "+w"(w1));  // "w": NEON register ("v" is x86-only)
 #else
-#if defined(__aarch64__) || defined(__arm__)
-    __asm__("" : "+w"(w0), "+w"(w1));  // "w": NEON register ("v" is x86-only)
-#else
     __asm__("" : "+v"(w0), "+v"(w1));
-#endif
 #endif
 #pragma GCC unroll 16
     for (int p = 0; p < MR; ++p) {

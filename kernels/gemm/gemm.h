@@ -4,7 +4,8 @@
 //   c[i][j] = requantize(bias[j] + sum_k a[i][k] * w[j][k], multiplier[j], ...)
 //
 // One entry per ISA; each reads weights packed for its PackFamily (bias inside the
-// packed blob, already corrected for that family, e.g. -128*sum(w) for u8 x s8 VNNI).
+// packed blob, in the form that family's kernels need; e.g. X86Vnni stores w + 128 as the
+// unsigned vpdpbusd operand and its kernels subtract 128 * row sums of A, see pack_x86.h).
 // The scalar entry reads the row-major weights and bias directly.
 #pragma once
 #include <cstddef>

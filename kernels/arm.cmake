@@ -20,10 +20,12 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64|arm64|ARM64")
     ${_octet_arm_dir}/dwconv/dwconv_neon.cc
     ${_octet_arm_dir}/gemm/gemm_dotprod.cc
     ${_octet_arm_dir}/gemm/gemm_i8mm.cc)
+  separate_arguments(_octet_dotprod_flags UNIX_COMMAND "${OCTET_ARM_DOTPROD_FLAGS}")
+  separate_arguments(_octet_i8mm_flags UNIX_COMMAND "${OCTET_ARM_I8MM_FLAGS}")
   set_source_files_properties(${_octet_arm_dir}/gemm/gemm_dotprod.cc PROPERTIES
-    COMPILE_OPTIONS "${OCTET_ARM_DOTPROD_FLAGS}")
+    COMPILE_OPTIONS "${_octet_dotprod_flags}")
   set_source_files_properties(${_octet_arm_dir}/gemm/gemm_i8mm.cc PROPERTIES
-    COMPILE_OPTIONS "${OCTET_ARM_I8MM_FLAGS}")
+    COMPILE_OPTIONS "${_octet_i8mm_flags}")
   target_compile_definitions(octet_kernels PUBLIC OCTET_HAVE_NEON OCTET_HAVE_DOTPROD OCTET_HAVE_I8MM)
 else()
   # 32-bit ARM: NEON must be enabled by the toolchain (-mfpu=neon*); without it only the

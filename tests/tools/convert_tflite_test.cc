@@ -141,6 +141,66 @@ TEST(TfliteImport, UnsupportedOpNamesOpAndNodeAndListsSupportedOps) {
   EXPECT_NE(error.find("DEPTHWISE_CONV_2D"), std::string::npos) << error;
 }
 
+// x int8 [1,256] -> LOGISTIC or TANH (int8), built with Octet's schema subset.
+std::vector<uint8_t> build_unary_model(int32_t code, float out_scale, int64_t out_zp) {
+  namespace tfl = ::octet::tflite;
+  flatbuffers::FlatBufferBuilder b;
+  std::vector<flatbuffers::Offset<tfl::Buffer>> buffers = {tfl::CreateBuffer(b)};
+  std::vector<int32_t> shape = {1, 256};
+  std::vector<float> sx = {0.05f}, sy = {out_scale};
+  std::vector<int64_t> zx = {3}, zy = {out_zp};
+  auto qx = tfl::CreateQuantizationParametersDirect(b, nullptr, nullptr, &sx, &zx);
+  auto qy = tfl::CreateQuantizationParametersDirect(b, nullptr, nullptr, &sy, &zy);
+  std::vector<flatbuffers::Offset<tfl::Tensor>> tensors = {
+      tfl::CreateTensorDirect(b, &shape, tfl::TensorType::INT8, 0, "x", qx),
+      tfl::CreateTensorDirect(b, &shape, tfl::TensorType::INT8, 0, "y", qy)};
+  std::vector<int32_t> ins = {0}, outs = {1};
+  std::vector<flatbuffers::Offset<tfl::Operator>> ops = {tfl::CreateOperatorDirect(b, 0, &ins, &outs)};
+  std::vector<flatbuffers::Offset<tfl::SubGraph>> sgs = {
+      tfl::CreateSubGraphDirect(b, &tensors, &ins, &outs, &ops, "main")};
+  std::vector<flatbuffers::Offset<tfl::OperatorCode>> codes = {
+      tfl::CreateOperatorCode(b, static_cast<int8_t>(code), 0, 1, code)};
+  tfl::FinishModelBuffer(b, tfl::CreateModelDirect(b, 3, &codes, &sgs, "test", &buffers));
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+TEST(TfliteImport, Int8LogisticAndTanhBecomeLutOps) {
+  struct Case {
+    int32_t code;
+    float out_scale;
+    int64_t out_zp;
+    float (*fn)(float);
+  };
+  const Case cases[] = {
+      {14, 1.0f / 256, -128, [](float v) { return 1.0f / (1.0f + std::exp(-v)); }},
+      {28, 1.0f / 128, 0, [](float v) { return std::tanh(v); }},
+  };
+  for (const Case& c : cases) {
+    const std::vector<uint8_t> bytes = build_unary_model(c.code, c.out_scale, c.out_zp);
+    ir::Graph g;
+    std::string error;
+    ASSERT_TRUE(import_tflite_buffer(bytes.data(), bytes.size(), ImportOptions(), &g, &error)) << error;
+    ASSERT_EQ(g.ops.size(), 1u);
+    EXPECT_EQ(g.ops[0].type, ir::OpType::Lut);
+    ASSERT_EQ(g.ops[0].lut.size(), 256u);
+    // Every int8 input through the runtime, against the float function quantized (1 LSB).
+    Sample sample(1);
+    for (int q = -128; q < 128; ++q) sample[0].push_back(0.05f * static_cast<float>(q - 3));
+    GraphRunner runner;
+    ASSERT_TRUE(runner.open(g, &error)) << error;
+    ASSERT_TRUE(runner.set_inputs(sample, &error)) << error;
+    ASSERT_TRUE(runner.invoke({}, &error)) << error;
+    const std::vector<float> out = runner.output_as_float(0);
+    ASSERT_EQ(out.size(), 256u);
+    for (int i = 0; i < 256; ++i) {
+      const float expected = std::clamp(
+          std::nearbyint(c.fn(sample[0][i]) / c.out_scale) + static_cast<float>(c.out_zp), -128.0f, 127.0f);
+      const float got = std::nearbyint(out[i] / c.out_scale) + static_cast<float>(c.out_zp);
+      EXPECT_LE(std::fabs(got - expected), 1.0f) << "code " << c.code << " input " << i;
+    }
+  }
+}
+
 // ---------------------------------------------------------------- real models
 
 double cifar_top1(const ir::Graph& g, const tools::Normalization& norm, std::vector<int>* pred) {

@@ -102,6 +102,49 @@ void run_dwconv(void* ctx, int t, int n) {
   st.dw->run(p);
 }
 
+// Float Conv2D: output pixels, or output channels when there are fewer pixels than threads.
+void run_conv_f32(void* ctx, int t, int n) {
+  const OpState& st = *static_cast<const Task*>(ctx)->st;
+  const ref::ConvGeometry& g = st.conv;
+  const size_t pixels = static_cast<size_t>(g.batch) * g.out_h * g.out_w;
+  size_t pixel_begin = 0, pixel_end = pixels, oc_begin = 0, oc_end = g.out_c;
+  if (pixels >= static_cast<size_t>(n))
+    split(pixels, t, n, &pixel_begin, &pixel_end);
+  else
+    split(static_cast<size_t>(g.out_c), t, n, &oc_begin, &oc_end);
+  if (pixel_begin >= pixel_end || oc_begin >= oc_end) return;
+  st.f32->conv2d(g, static_cast<const float*>(st.in0), static_cast<const float*>(st.weights),
+                 static_cast<const float*>(st.bias), st.act_min, st.act_max,
+                 static_cast<float*>(st.out), pixel_begin, pixel_end, static_cast<int>(oc_begin),
+                 static_cast<int>(oc_end));
+}
+
+void run_dwconv_f32(void* ctx, int t, int n) {
+  const OpState& st = *static_cast<const Task*>(ctx)->st;
+  const ref::ConvGeometry& g = st.conv;
+  size_t begin, end;
+  split(static_cast<size_t>(g.batch) * g.out_h * g.out_w, t, n, &begin, &end);
+  if (begin >= end) return;
+  st.f32->dwconv2d(g, static_cast<const float*>(st.in0), static_cast<const float*>(st.weights),
+                   static_cast<const float*>(st.bias), st.act_min, st.act_max,
+                   static_cast<float*>(st.out), begin, end);
+}
+
+// Float FullyConnected: rows, or columns when there are fewer rows than threads.
+void run_fc_f32(void* ctx, int t, int n) {
+  const OpState& st = *static_cast<const Task*>(ctx)->st;
+  size_t m_begin = 0, m_end = st.m, n_begin = 0, n_end = st.n;
+  if (st.m >= static_cast<size_t>(n))
+    split(st.m, t, n, &m_begin, &m_end);
+  else
+    split(st.n, t, n, &n_begin, &n_end);
+  if (m_begin >= m_end || n_begin >= n_end) return;
+  st.f32->fully_connected(st.m, st.n, st.k, static_cast<const float*>(st.in0),
+                          static_cast<const float*>(st.weights), static_cast<const float*>(st.bias),
+                          st.act_min, st.act_max, static_cast<float*>(st.out), m_begin, m_end,
+                          n_begin, n_end);
+}
+
 // Elementwise ops are split only when there is enough work to pay for waking the pool.
 constexpr size_t kMinParallelElements = 16384;
 
@@ -231,6 +274,10 @@ void execute_op(octet_session* s, const OpState& st) {
                       st.rq, out<int8_t>(st));
       break;
     case ExecKind::kConvF32:
+      if (st.f32) {
+        run_parallel(s, st, run_conv_f32);
+        break;
+      }
       ref::conv2d_f32(st.conv, in0<float>(st), static_cast<const float*>(st.weights),
                       static_cast<const float*>(st.bias), st.act_min, st.act_max, out<float>(st));
       break;
@@ -243,6 +290,10 @@ void execute_op(octet_session* s, const OpState& st) {
                         static_cast<const int32_t*>(st.bias), st.rq, out<int8_t>(st));
       break;
     case ExecKind::kDwF32:
+      if (st.f32) {
+        run_parallel(s, st, run_dwconv_f32);
+        break;
+      }
       ref::dwconv2d_f32(st.conv, in0<float>(st), static_cast<const float*>(st.weights),
                         static_cast<const float*>(st.bias), st.act_min, st.act_max, out<float>(st));
       break;
@@ -255,6 +306,10 @@ void execute_op(octet_session* s, const OpState& st) {
                                static_cast<const int32_t*>(st.bias), st.rq, out<int8_t>(st));
       break;
     case ExecKind::kFcF32:
+      if (st.f32) {
+        run_parallel(s, st, run_fc_f32);
+        break;
+      }
       ref::fully_connected_f32(
           st.m, st.n, st.k, in0<float>(st), static_cast<const float*>(st.weights),
           static_cast<const float*>(st.bias), st.act_min, st.act_max, out<float>(st));

@@ -8,6 +8,7 @@
 #include "kernels/common/isa.h"
 #include "kernels/conv2d/conv2d.h"
 #include "kernels/dwconv/dwconv.h"
+#include "kernels/f32/f32.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/reference/reference.h"
 #include "octet/octet.h"
@@ -168,6 +169,7 @@ struct OpState {
   float act_min = 0, act_max = 0;
   const GemmQs8Kernel* gemm = nullptr;
   const DwConvQs8Kernel* dw = nullptr;
+  const F32Kernels* f32 = nullptr;  // float Conv/DwConv/FC fast paths (null: reference)
   const void* packed = nullptr;
   size_t m = 0, n = 0, k = 0;
   size_t count = 0;  // elements (unary, quantize, copy bytes)

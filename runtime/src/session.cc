@@ -121,6 +121,7 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
       if (op.input(2) < 0) needs->aux = align_up(sizeof(float) * g.out_c, 16);
       if (!int8) {
         st->kind = depthwise ? ExecKind::kDwF32 : ExecKind::kConvF32;
+        st->f32 = f32_kernels(isa);
         break;
       }
       fill_int8_requant(m, op, g.out_c, st);
@@ -154,6 +155,7 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
       if (op.input(2) < 0) needs->aux = align_up(sizeof(float) * st->n, 16);
       if (!int8) {
         st->kind = ExecKind::kFcF32;
+        st->f32 = f32_kernels(isa);
         break;
       }
       fill_int8_requant(m, op, static_cast<int>(st->n), st);

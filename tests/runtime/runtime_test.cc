@@ -389,6 +389,53 @@ TEST(RuntimeQuantize, FloatRoundTripAndFloatOps) {
   EXPECT_EQ(run_once<float>(loaded.model, OCTET_ISA_SCALAR, 1, xs.data(), xs.size() * 4), expected);
 }
 
+// Float Conv3x3 -> DwConv3x3 s2 -> Conv (1x1 output: channel split) -> FC, with the fast
+// float kernels where the ISA has them: close to the reference, identical for any thread count.
+TEST(RuntimeFloat, FastKernelsMatchReferenceAndAreThreadInvariant) {
+  TestModel tm;
+  const int x = tm.add_tensor("x", DType::Float32, {1, 9, 9, 6});
+  auto conv = [&](int in, std::vector<int32_t> w_shape, std::vector<int32_t> out_shape, int stride,
+                  int pad, bool depthwise, uint32_t seed) {
+    size_t count = 1;
+    for (int32_t d : w_shape) count *= static_cast<size_t>(d);
+    const int oc = out_shape[3];
+    const int w = tm.add_constant("w", DType::Float32, w_shape, random_f32(count, seed));
+    const int b = tm.add_constant("b", DType::Float32, {oc}, random_f32(oc, seed + 1));
+    const int y = tm.add_tensor("y", DType::Float32, out_shape);
+    auto& op = tm.add_op(depthwise ? OpType::DepthwiseConv2D : OpType::Conv2D, {in, w, b}, {y});
+    fb::Conv2DOptionsT o;
+    o.stride_h = o.stride_w = stride;
+    o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = pad;
+    op.options.Set(o);
+    op.act_min = -2.0f;
+    op.act_max = 6.0f;
+    return y;
+  };
+  const int c1 = conv(x, {20, 3, 3, 6}, {1, 9, 9, 20}, 1, 1, false, 1);
+  const int d1 = conv(c1, {3, 3, 20}, {1, 5, 5, 20}, 2, 1, true, 3);
+  const int c2 = conv(d1, {37, 5, 5, 20}, {1, 1, 1, 37}, 1, 0, false, 5);
+  const int fw = tm.add_constant("fw", DType::Float32, {11, 37}, random_f32(11 * 37, 7));
+  const int y = tm.add_tensor("out", DType::Float32, {1, 11});
+  tm.add_op(OpType::FullyConnected, {c2, fw, -1}, {y});
+  tm.model.inputs = {x};
+  tm.model.outputs = {y};
+  tm.plan();
+  Loaded loaded(tm);
+  ASSERT_TRUE(loaded.model);
+  const auto xs = random_f32(9 * 9 * 6, 8);
+  const auto reference = run_once<float>(loaded.model, OCTET_ISA_SCALAR, 1, xs.data(), xs.size() * 4);
+  ASSERT_EQ(reference.size(), 11u);
+  for (octet_isa isa : available_isas()) {
+    const auto one = run_once<float>(loaded.model, isa, 1, xs.data(), xs.size() * 4);
+    for (size_t i = 0; i < one.size(); ++i)
+      EXPECT_NEAR(one[i], reference[i], 1e-4f * (1.0f + std::fabs(reference[i])))
+          << octet_isa_name(isa) << " output " << i;
+    for (int threads : {2, 3})
+      EXPECT_EQ(run_once<float>(loaded.model, isa, threads, xs.data(), xs.size() * 4), one)
+          << octet_isa_name(isa) << " x" << threads;
+  }
+}
+
 TEST(RuntimeDataMovement, PadTransposeSliceReshapeConcat) {
   TestModel tm;
   const int x = tm.add_tensor("x", DType::Int8, {2, 3, 4}, {0.1f}, {-7});

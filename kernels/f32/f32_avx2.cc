@@ -18,7 +18,8 @@ alignas(64) constexpr int32_t kMaskWindow[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
 struct Avx2 : X86Quad {
   using V = __m256;
   static constexpr int kLanes = 8;
-  static constexpr int kMR = 5;  // 5 pixels x 16 channels: 10 ymm accumulators (6 spills)
+  static constexpr int kMR = 5;   // 5 pixels x 16 channels: 10 ymm accumulators (6 spills)
+  static constexpr int kMR1 = 5;  // last tile of <= 8 channels (8 measured slower)
   static __m256i mask(int n) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskWindow + 8 - n));
   }

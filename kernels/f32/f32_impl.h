@@ -542,7 +542,7 @@ void packed_channel_tile(const ref::ConvGeometry& g, const float* x, const float
                          float* packed) {
   constexpr int NR = NV * T::kLanes;
   constexpr int KB = kPackFloats / NR;
-  constexpr int MR = T::kMR;
+  constexpr int MR = NV == 1 ? T::kMR1 : T::kMR;
   static_assert(KB <= kZeroFloats, "padding taps read KB zeros");
   const int taps = g.kernel_h * g.kernel_w;
   const size_t k_total = static_cast<size_t>(taps) * g.in_c;

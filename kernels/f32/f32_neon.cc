@@ -14,8 +14,10 @@ struct Neon {
   static constexpr int kLanes = 4;
 #if defined(__aarch64__)
   static constexpr int kMR = 8;  // 8 pixels x 8 channels: 16 of the 32 q registers
+  static constexpr int kMR1 = 8;
 #else
   static constexpr int kMR = 4;  // armhf has 16 q registers
+  static constexpr int kMR1 = 4;
 #endif
   static V zero() { return vdupq_n_f32(0.0f); }
   static V dup(float v) { return vdupq_n_f32(v); }

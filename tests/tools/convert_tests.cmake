@@ -26,3 +26,15 @@ if(TARGET octet_convert AND TARGET octet)
     set_tests_properties(convert_cli_bad_method PROPERTIES PASS_REGULAR_EXPRESSION "unknown --method 'magic'")
   endif()
 endif()
+
+# End to end on a real model: float ResNet-8 calibrated on CIFAR-10 images, HTML report, top-1.
+if(TARGET octet-convert AND EXISTS ${OCTET_SHARED_DIR}/models/mlperf-tiny/mlperftiny_ic_resnet8_cifar10_float.tflite)
+  add_test(NAME convert_cli_resnet8_calibrated
+    COMMAND octet-convert ${OCTET_SHARED_DIR}/models/mlperf-tiny/mlperftiny_ic_resnet8_cifar10_float.tflite
+            -o ${CMAKE_CURRENT_BINARY_DIR}/resnet8_int8.octet --calib ${OCTET_SHARED_DIR}/data/cifar10
+            --calib-count 64 --bias-correction --report ${CMAKE_CURRENT_BINARY_DIR}/resnet8_report.html
+            --eval ${OCTET_SHARED_DIR}/data/cifar10)
+  set_tests_properties(convert_cli_resnet8_calibrated PROPERTIES
+    PASS_REGULAR_EXPRESSION "top-1 on 200 samples: float [0-9.]+ %, int8 [0-9.]+ %.*wrote report"
+    TIMEOUT 600)
+endif()

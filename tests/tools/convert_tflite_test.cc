@@ -1,6 +1,7 @@
 // TFLite importer tests: malformed files, unsupported ops, and every real TFLite model of
 // ../shared imported and run through the Octet runtime (accuracy, known classes, LiteRT).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +10,6 @@
 #include <fstream>
 #include <random>
 #include <string>
-#include <sys/stat.h>
 #include <vector>
 
 #include "flatbuffers/flatbuffers.h"
@@ -29,15 +29,17 @@ bool exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-#define REQUIRE_SHARED(path)                                                       \
-  if (!exists(path)) GTEST_SKIP() << "shared data absent: " << (path)              \
-                                  << " (set OCTET_SHARED_DIR to the shared/ folder)"
+#define REQUIRE_SHARED(path)                       \
+  if (!exists(path))                               \
+  GTEST_SKIP() << "shared data absent: " << (path) \
+               << " (set OCTET_SHARED_DIR to the shared/ folder)"
 
 std::string model(const std::string& rel) { return kShared + "/models/" + rel; }
 
 std::vector<uint8_t> read_bytes(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)),
+                              std::istreambuf_iterator<char>());
 }
 
 // Normalization that turns raw pixels p into the real values whose quantization is the pixel
@@ -98,7 +100,8 @@ TEST(TfliteImport, TruncatedAndCorruptedRealFilesNeverCrash) {
   int rejected = 0;
   for (int trial = 0; trial < 200; ++trial) {
     std::vector<uint8_t> bad = bytes;
-    for (int k = 0; k < 4; ++k) bad[rng() % std::min<size_t>(bad.size(), 4096)] ^= 1u << (rng() % 8);
+    for (int k = 0; k < 4; ++k)
+      bad[rng() % std::min<size_t>(bad.size(), 4096)] ^= 1u << (rng() % 8);
     error.clear();
     if (!import_tflite_buffer(bad.data(), bad.size(), opt, &g, &error)) {
       EXPECT_FALSE(error.empty());
@@ -155,7 +158,8 @@ std::vector<uint8_t> build_unary_model(int32_t code, float out_scale, int64_t ou
       tfl::CreateTensorDirect(b, &shape, tfl::TensorType::INT8, 0, "x", qx),
       tfl::CreateTensorDirect(b, &shape, tfl::TensorType::INT8, 0, "y", qy)};
   std::vector<int32_t> ins = {0}, outs = {1};
-  std::vector<flatbuffers::Offset<tfl::Operator>> ops = {tfl::CreateOperatorDirect(b, 0, &ins, &outs)};
+  std::vector<flatbuffers::Offset<tfl::Operator>> ops = {
+      tfl::CreateOperatorDirect(b, 0, &ins, &outs)};
   std::vector<flatbuffers::Offset<tfl::SubGraph>> sgs = {
       tfl::CreateSubGraphDirect(b, &tensors, &ins, &outs, &ops, "main")};
   std::vector<flatbuffers::Offset<tfl::OperatorCode>> codes = {
@@ -179,7 +183,8 @@ TEST(TfliteImport, Int8LogisticAndTanhBecomeLutOps) {
     const std::vector<uint8_t> bytes = build_unary_model(c.code, c.out_scale, c.out_zp);
     ir::Graph g;
     std::string error;
-    ASSERT_TRUE(import_tflite_buffer(bytes.data(), bytes.size(), ImportOptions(), &g, &error)) << error;
+    ASSERT_TRUE(import_tflite_buffer(bytes.data(), bytes.size(), ImportOptions(), &g, &error))
+        << error;
     ASSERT_EQ(g.ops.size(), 1u);
     EXPECT_EQ(g.ops[0].type, ir::OpType::Lut);
     ASSERT_EQ(g.ops[0].lut.size(), 256u);
@@ -194,7 +199,8 @@ TEST(TfliteImport, Int8LogisticAndTanhBecomeLutOps) {
     ASSERT_EQ(out.size(), 256u);
     for (int i = 0; i < 256; ++i) {
       const float expected = std::clamp(
-          std::nearbyint(c.fn(sample[0][i]) / c.out_scale) + static_cast<float>(c.out_zp), -128.0f, 127.0f);
+          std::nearbyint(c.fn(sample[0][i]) / c.out_scale) + static_cast<float>(c.out_zp), -128.0f,
+          127.0f);
       const float got = std::nearbyint(out[i] / c.out_scale) + static_cast<float>(c.out_zp);
       EXPECT_LE(std::fabs(got - expected), 1.0f) << "code " << c.code << " input " << i;
     }
@@ -226,7 +232,8 @@ TEST(TfliteReal, ResNet8Int8Top1MatchesItsFloatModel) {
   std::vector<int> pq, pf;
   const double acc_q = cifar_top1(gq, raw_pixel_normalization(gq), &pq);
   const double acc_f = cifar_top1(gf, tools::Normalization(), &pf);
-  printf("ResNet-8 on 200 CIFAR-10 images: float %.1f %%, MLPerf int8 through Octet %.1f %%\n", acc_f, acc_q);
+  printf("ResNet-8 on 200 CIFAR-10 images: float %.1f %%, MLPerf int8 through Octet %.1f %%\n",
+         acc_f, acc_q);
   // The shared README measured 74.7 / 74.3 % on 300 images; the int8 file must stay close to
   // its float model on these 200.
   EXPECT_GE(acc_q, acc_f - 2.0);
@@ -276,7 +283,9 @@ TEST(TfliteReal, HybridKwsWeightsAreDequantizedToFloat) {
   ASSERT_TRUE(import_tflite(m, ImportOptions(), &g, &error)) << error;
   for (const ir::Op& op : g.ops)
     for (int i : op.inputs)
-      if (i >= 0) EXPECT_NE(g.tensors[i].dtype, ir::DType::Int8) << op.name;
+      if (i >= 0) {
+        EXPECT_NE(g.tensors[i].dtype, ir::DType::Int8) << op.name;
+      }
 }
 
 struct ImageCase {
@@ -302,7 +311,8 @@ void check_coral(const std::string& m) {
   }
   // Bird: any ImageNet bird class (1001-index ranges of the bird synsets).
   const int bird = top1(g, kShared + "/data/images/coral_bird.bmp", &error);
-  const bool is_bird = (bird >= 8 && bird <= 25) || (bird >= 81 && bird <= 101) || (bird >= 128 && bird <= 147);
+  const bool is_bird =
+      (bird >= 8 && bird <= 25) || (bird >= 81 && bird <= 101) || (bird >= 128 && bird <= 147);
   EXPECT_TRUE(is_bird) << "bird -> class " << bird;
 }
 
@@ -327,7 +337,8 @@ int person_detect_class(const ir::Graph& g, const std::string& image, std::strin
     sample[0].push_back(in.quant.scale[0] * static_cast<float>(q - in.quant.zero_point[0]));
   }
   GraphRunner runner;
-  if (!runner.open(g, error) || !runner.set_inputs(sample, error) || !runner.invoke({}, error)) return -2;
+  if (!runner.open(g, error) || !runner.set_inputs(sample, error) || !runner.invoke({}, error))
+    return -2;
   const std::vector<float> out = runner.output_as_float(0);
   return out[1] > out[0] ? 1 : 0;
 }
@@ -338,8 +349,10 @@ TEST(TfliteReal, PersonDetection) {
   ir::Graph g;
   std::string error;
   ASSERT_TRUE(import_tflite(m, ImportOptions(), &g, &error)) << error;
-  EXPECT_EQ(person_detect_class(g, kShared + "/data/images/tflm_person_96x96.bmp", &error), 1) << error;
-  EXPECT_EQ(person_detect_class(g, kShared + "/data/images/tflm_no_person_96x96.bmp", &error), 0) << error;
+  EXPECT_EQ(person_detect_class(g, kShared + "/data/images/tflm_person_96x96.bmp", &error), 1)
+      << error;
+  EXPECT_EQ(person_detect_class(g, kShared + "/data/images/tflm_no_person_96x96.bmp", &error), 0)
+      << error;
 }
 
 // ---------------------------------------------------------------- LiteRT reference
@@ -366,7 +379,8 @@ TEST(TfliteReal, OutputsMatchLiteRt) {
   const std::vector<Case> cases = {
       {"mlperf-tiny/mlperftiny_ic_resnet8_cifar10_int8.tflite", "cifar10/cat_0000.jpg", 1},
       {"mlperf-tiny/mlperftiny_ic_resnet8_cifar10_int8.tflite", "cifar10/ship_0003.jpg", 1},
-      {"mlperf-tiny/mlperftiny_vww_mobilenetv1_0.25_96_int8.tflite", "images/tflm_person_96x96.bmp", 1},
+      {"mlperf-tiny/mlperftiny_vww_mobilenetv1_0.25_96_int8.tflite", "images/tflm_person_96x96.bmp",
+       1},
       // tflm_person_detect.tflite is not here: LiteRT refuses the file (its biases carry
       // quantized_dimension 3 on 1-D tensors).
       {"coral/coral_tf2_mobilenet_v2_1.0_224_ptq.tflite", "images/coral_cat.bmp", 3},
@@ -384,25 +398,32 @@ TEST(TfliteReal, OutputsMatchLiteRt) {
     ASSERT_TRUE(import_tflite(model(c.model), ImportOptions(), &g, &error)) << error;
     // Octet's input bytes, saved for LiteRT so both see the very same input.
     Sample sample;
-    ASSERT_TRUE(load_sample_file(kShared + "/data/" + c.image, g, raw_pixel_normalization(g), &sample, &error)) << error;
+    ASSERT_TRUE(load_sample_file(kShared + "/data/" + c.image, g, raw_pixel_normalization(g),
+                                 &sample, &error))
+        << error;
     GraphRunner runner;
     ASSERT_TRUE(runner.open(g, &error)) << error;
     ASSERT_TRUE(runner.set_inputs(sample, &error)) << error;
     ASSERT_TRUE(runner.invoke({}, &error)) << error;
     const ir::Tensor& in = g.tensors[g.inputs[0]];
     tools::InputSpec spec;
-    spec.type = in.dtype == ir::DType::Int8 ? tools::ElementType::kInt8 : tools::ElementType::kUInt8;
+    spec.type =
+        in.dtype == ir::DType::Int8 ? tools::ElementType::kInt8 : tools::ElementType::kUInt8;
     spec.shape = in.shape;
     spec.quantized = true;
     spec.scale = in.quant.scale[0];
     spec.zero_point = in.quant.zero_point[0];
     std::vector<uint8_t> in_bytes;
-    ASSERT_TRUE(tools::float_to_input(sample[0].data(), sample[0].size(), spec, &in_bytes, &error)) << error;
+    ASSERT_TRUE(tools::float_to_input(sample[0].data(), sample[0].size(), spec, &in_bytes, &error))
+        << error;
     const std::string in_path = dir + "/in" + std::to_string(case_index) + ".npy";
     const std::string out_path = dir + "/out" + std::to_string(case_index) + ".npy";
     std::vector<int64_t> shape(in.shape.begin(), in.shape.end());
-    ASSERT_TRUE(tools::save_npy(in_path, spec.type, shape, in_bytes.data(), in_bytes.size(), &error)) << error;
-    const std::string cmd = python + " " + OCTET_LITERT_SCRIPT + " " + model(c.model) + " " + in_path + " " + out_path;
+    ASSERT_TRUE(
+        tools::save_npy(in_path, spec.type, shape, in_bytes.data(), in_bytes.size(), &error))
+        << error;
+    const std::string cmd =
+        python + " " + OCTET_LITERT_SCRIPT + " " + model(c.model) + " " + in_path + " " + out_path;
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
     tools::NpyArray ref;
     ASSERT_TRUE(tools::load_npy(out_path, &ref, &error)) << error;
@@ -418,7 +439,8 @@ TEST(TfliteReal, OutputsMatchLiteRt) {
     std::vector<int> q_ref(mine.size());
     for (size_t i = 0; i < mine.size(); ++i) {
       const int q_mine = static_cast<int>(std::lround(mine[i] / scale)) + zp;
-      q_ref[i] = ref.type == tools::ElementType::kInt8 ? static_cast<int8_t>(ref.data[i]) : ref.data[i];
+      q_ref[i] =
+          ref.type == tools::ElementType::kInt8 ? static_cast<int8_t>(ref.data[i]) : ref.data[i];
       max_diff = std::max(max_diff, std::abs(q_mine - q_ref[i]));
       if (mine[i] > mine[argmax_mine]) argmax_mine = i;
       if (q_ref[i] > q_ref[argmax_ref]) argmax_ref = i;

@@ -1,5 +1,7 @@
 #include "tools/convert/calibration.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -9,7 +11,6 @@
 #include <fstream>
 #include <random>
 #include <sstream>
-#include <sys/stat.h>
 
 namespace octet::convert {
 namespace {
@@ -17,7 +18,8 @@ namespace {
 bool ends_with(const std::string& s, const std::string& suffix) {
   if (s.size() < suffix.size()) return false;
   return std::equal(suffix.rbegin(), suffix.rend(), s.rbegin(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
   });
 }
 
@@ -34,10 +36,14 @@ size_t num_elements(const std::vector<int32_t>& shape) {
 
 tools::ElementType element_type(octet_dtype dtype) {
   switch (dtype) {
-    case OCTET_INT8: return tools::ElementType::kInt8;
-    case OCTET_UINT8: return tools::ElementType::kUInt8;
-    case OCTET_INT32: return tools::ElementType::kInt32;
-    default: return tools::ElementType::kFloat32;
+    case OCTET_INT8:
+      return tools::ElementType::kInt8;
+    case OCTET_UINT8:
+      return tools::ElementType::kUInt8;
+    case OCTET_INT32:
+      return tools::ElementType::kInt32;
+    default:
+      return tools::ElementType::kFloat32;
   }
 }
 
@@ -64,13 +70,15 @@ bool load_sample_file(const std::string& path, const ir::Graph& graph,
       const size_t n = num_elements(graph.tensors[in].shape);
       if (offset + n > values.size())
         return *error = path + ": has " + std::to_string(values.size()) + " values, input '" +
-                        graph.tensors[in].name + "' needs " + std::to_string(n), false;
+                        graph.tensors[in].name + "' needs " + std::to_string(n),
+               false;
       sample->emplace_back(values.begin() + offset, values.begin() + offset + n);
       offset += n;
     }
     return true;
   }
-  if (!tools::is_image_path(path)) return *error = path + ": neither an image nor a .npy file", false;
+  if (!tools::is_image_path(path))
+    return *error = path + ": neither an image nor a .npy file", false;
   if (graph.inputs.size() != 1) return *error = "images can only feed single-input models", false;
   const ir::Tensor& input = graph.tensors[graph.inputs[0]];
   tools::ImageLayout layout;
@@ -113,7 +121,8 @@ bool load_samples(const std::string& source, const ir::Graph& graph, const Sampl
     const size_t n = num_elements(graph.tensors[graph.inputs[0]].shape);
     if (n == 0 || values.size() % n != 0)
       return *error = source + ": " + std::to_string(values.size()) +
-                      " values are not a whole number of samples of " + std::to_string(n), false;
+                      " values are not a whole number of samples of " + std::to_string(n),
+             false;
     for (size_t off = 0; off < values.size() && samples->size() < cap; off += n)
       samples->push_back({std::vector<float>(values.begin() + off, values.begin() + off + n)});
     return true;
@@ -158,7 +167,8 @@ bool load_labels_csv(const std::string& dir, std::vector<LabeledFile>* files, st
     const long label = std::strtol(index.c_str(), &end, 10);
     if (index.empty() || *end != '\0') {
       if (line_no == 1) continue;  // header
-      return *error = path + ":" + std::to_string(line_no) + ": bad class index '" + index + "'", false;
+      return *error = path + ":" + std::to_string(line_no) + ": bad class index '" + index + "'",
+             false;
     }
     files->push_back({dir + "/" + file, static_cast<int>(label), name});
   }
@@ -179,7 +189,8 @@ bool GraphRunner::open(const ir::Graph& graph, std::string* error) {
   ir::SerializeOptions so;
   so.producer = "octet-convert (calibration)";
   if (!ir::serialize(graph, so, &bytes, error)) return false;
-  buffer_size_ = (bytes.size() + OCTET_ARENA_ALIGNMENT - 1) / OCTET_ARENA_ALIGNMENT * OCTET_ARENA_ALIGNMENT;
+  buffer_size_ =
+      (bytes.size() + OCTET_ARENA_ALIGNMENT - 1) / OCTET_ARENA_ALIGNMENT * OCTET_ARENA_ALIGNMENT;
   buffer_ = std::aligned_alloc(OCTET_ARENA_ALIGNMENT, buffer_size_);
   if (!buffer_) return *error = "out of memory", false;
   std::memset(buffer_, 0, buffer_size_);
@@ -189,6 +200,8 @@ bool GraphRunner::open(const ir::Graph& graph, std::string* error) {
     return *error = std::string("runtime rejected the graph: ") + octet_last_error(), false;
   octet_session_options options;
   octet_session_options_init(&options);
+  // Reference float kernels: the same ranges (and .octet bytes) on every host (DESIGN.md).
+  options.isa = OCTET_ISA_SCALAR;
   if (octet_session_create(model_, &options, nullptr, 0, &session_) != OCTET_OK)
     return *error = std::string("runtime session: ") + octet_last_error(), false;
   const int n = octet_model_num_tensors(model_);
@@ -208,7 +221,9 @@ bool GraphRunner::open(const ir::Graph& graph, std::string* error) {
 bool GraphRunner::set_inputs(const Sample& sample, std::string* error) {
   const int n = octet_model_num_inputs(model_);
   if (static_cast<int>(sample.size()) != n)
-    return *error = "sample has " + std::to_string(sample.size()) + " inputs, model " + std::to_string(n), false;
+    return *error = "sample has " + std::to_string(sample.size()) + " inputs, model " +
+                    std::to_string(n),
+           false;
   for (int i = 0; i < n; ++i) {
     octet_tensor_info info;
     octet_model_input_info(model_, i, &info);
@@ -219,10 +234,12 @@ bool GraphRunner::set_inputs(const Sample& sample, std::string* error) {
     spec.scale = info.scale;
     spec.zero_point = info.zero_point;
     std::vector<uint8_t> bytes;
-    if (!tools::float_to_input(sample[i].data(), sample[i].size(), spec, &bytes, error)) return false;
+    if (!tools::float_to_input(sample[i].data(), sample[i].size(), spec, &bytes, error))
+      return false;
     if (bytes.size() != info.size_bytes)
       return *error = "input " + std::to_string(i) + ": " + std::to_string(bytes.size()) +
-                      " bytes, model expects " + std::to_string(info.size_bytes), false;
+                      " bytes, model expects " + std::to_string(info.size_bytes),
+             false;
     std::memcpy(octet_session_input(session_, i), bytes.data(), bytes.size());
   }
   return true;
@@ -240,8 +257,10 @@ int observer_thunk(void* user, int op_index) {
 
 bool GraphRunner::invoke(const std::function<void(int)>& observer, std::string* error) {
   ObserverThunk thunk{&observer};
-  if (observer) octet_session_set_observer(session_, observer_thunk, &thunk);
-  else octet_session_set_observer(session_, nullptr, nullptr);
+  if (observer)
+    octet_session_set_observer(session_, observer_thunk, &thunk);
+  else
+    octet_session_set_observer(session_, nullptr, nullptr);
   const octet_status st = octet_session_invoke(session_);
   octet_session_set_observer(session_, nullptr, nullptr);
   if (st != OCTET_OK) return *error = std::string("invoke failed: ") + octet_last_error(), false;
@@ -258,15 +277,19 @@ std::vector<float> GraphRunner::tensor_as_float(int t) const {
   for (int d = 0; d < info.rank; ++d) n *= static_cast<size_t>(info.shape[d]);
   out.resize(n);
   switch (info.dtype) {
-    case OCTET_FLOAT32: std::memcpy(out.data(), data, n * sizeof(float)); break;
+    case OCTET_FLOAT32:
+      std::memcpy(out.data(), data, n * sizeof(float));
+      break;
     case OCTET_INT8: {
       const int8_t* q = static_cast<const int8_t*>(data);
-      for (size_t i = 0; i < n; ++i) out[i] = info.scale * static_cast<float>(q[i] - info.zero_point);
+      for (size_t i = 0; i < n; ++i)
+        out[i] = info.scale * static_cast<float>(q[i] - info.zero_point);
       break;
     }
     case OCTET_UINT8: {
       const uint8_t* q = static_cast<const uint8_t*>(data);
-      for (size_t i = 0; i < n; ++i) out[i] = info.scale * static_cast<float>(q[i] - info.zero_point);
+      for (size_t i = 0; i < n; ++i)
+        out[i] = info.scale * static_cast<float>(q[i] - info.zero_point);
       break;
     }
     case OCTET_INT32: {
@@ -301,20 +324,29 @@ std::vector<int> GraphRunner::op_outputs(int op_index) const {
 // ---------------------------------------------------------------- statistics
 
 bool parse_calibration_method(const std::string& name, CalibrationMethod* method) {
-  if (name == "minmax") *method = CalibrationMethod::kMinMax;
-  else if (name == "percentile") *method = CalibrationMethod::kPercentile;
-  else if (name == "entropy" || name == "kl") *method = CalibrationMethod::kEntropy;
-  else if (name == "mse") *method = CalibrationMethod::kMse;
-  else return false;
+  if (name == "minmax")
+    *method = CalibrationMethod::kMinMax;
+  else if (name == "percentile")
+    *method = CalibrationMethod::kPercentile;
+  else if (name == "entropy" || name == "kl")
+    *method = CalibrationMethod::kEntropy;
+  else if (name == "mse")
+    *method = CalibrationMethod::kMse;
+  else
+    return false;
   return true;
 }
 
 const char* calibration_method_name(CalibrationMethod method) {
   switch (method) {
-    case CalibrationMethod::kMinMax: return "minmax";
-    case CalibrationMethod::kPercentile: return "percentile";
-    case CalibrationMethod::kEntropy: return "entropy";
-    case CalibrationMethod::kMse: return "mse";
+    case CalibrationMethod::kMinMax:
+      return "minmax";
+    case CalibrationMethod::kPercentile:
+      return "percentile";
+    case CalibrationMethod::kEntropy:
+      return "entropy";
+    case CalibrationMethod::kMse:
+      return "mse";
   }
   return "?";
 }
@@ -402,16 +434,20 @@ bool calibrate(const ir::Graph& float_graph, const std::vector<Sample>& samples,
         const ir::Tensor& t = float_graph.tensors[float_graph.inputs[i]];
         if (t.dtype != ir::DType::Float32) continue;
         TensorStats& st = result->stats[t.name];
-        if (pass == 0) update_minmax(&st, samples[s][i].data(), samples[s][i].size());
-        else update_histogram(&st, samples[s][i].data(), samples[s][i].size());
+        if (pass == 0)
+          update_minmax(&st, samples[s][i].data(), samples[s][i].size());
+        else
+          update_histogram(&st, samples[s][i].data(), samples[s][i].size());
       }
       auto observer = [&](int op) {
         if (op < 0 || op >= static_cast<int>(float_outputs.size())) return;
         for (const auto& [t, name] : float_outputs[op]) {
           const std::vector<float> v = runner.tensor_as_float(t);
           TensorStats& st = result->stats[name];
-          if (pass == 0) update_minmax(&st, v.data(), v.size());
-          else update_histogram(&st, v.data(), v.size());
+          if (pass == 0)
+            update_minmax(&st, v.data(), v.size());
+          else
+            update_histogram(&st, v.data(), v.size());
         }
       };
       if (!runner.invoke(observer, error)) return false;
@@ -493,7 +529,8 @@ void choose_range(const TensorStats& s, CalibrationMethod method, float percenti
   if (method == CalibrationMethod::kMinMax || s.histogram.empty() || !(s.max > s.min)) return;
   if (method == CalibrationMethod::kPercentile) {
     const double p = std::clamp(static_cast<double>(percentile), 50.0, 100.0) / 100.0;
-    if (s.min < 0.0f) *lo = std::min(0.0f, quantile(s, 1.0 - p) - (s.max - s.min) / s.histogram.size());
+    if (s.min < 0.0f)
+      *lo = std::min(0.0f, quantile(s, 1.0 - p) - (s.max - s.min) / s.histogram.size());
     *hi = std::max(0.0f, quantile(s, p));
     if (s.min >= 0.0f) *lo = s.min;
     return;

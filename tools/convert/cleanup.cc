@@ -18,8 +18,8 @@ std::vector<int> consumer_counts(const ir::Graph& g) {
 }
 
 bool fusable_producer(ir::OpType t) {
-  return is_gemm_like(t) || t == ir::OpType::Add || t == ir::OpType::Sub ||
-         t == ir::OpType::Mul || t == ir::OpType::AveragePool2D || t == ir::OpType::MaxPool2D;
+  return is_gemm_like(t) || t == ir::OpType::Add || t == ir::OpType::Sub || t == ir::OpType::Mul ||
+         t == ir::OpType::AveragePool2D || t == ir::OpType::MaxPool2D;
 }
 
 }  // namespace
@@ -68,7 +68,8 @@ int remove_dead_and_identity_ops(ir::Graph* graph) {
     if (op.type != ir::OpType::Reshape || op.inputs.empty() || op.outputs.size() != 1) continue;
     const int x = op.inputs[0], y = op.outputs[0];
     if (graph->tensors[x].shape != graph->tensors[y].shape) continue;
-    if (std::find(graph->outputs.begin(), graph->outputs.end(), y) != graph->outputs.end()) continue;
+    if (std::find(graph->outputs.begin(), graph->outputs.end(), y) != graph->outputs.end())
+      continue;
     for (ir::Op& other : graph->ops)
       for (int& in : other.inputs)
         if (in == y) in = x;
@@ -136,7 +137,9 @@ bool validate_graph(const ir::Graph& graph, std::string* error) {
       if (i == -1) continue;
       if (i < 0 || i >= n) return *error = where + ": input index out of range", false;
       if (!available[i])
-        return *error = where + ": reads tensor '" + graph.tensors[i].name + "' before it is produced", false;
+        return *error =
+                   where + ": reads tensor '" + graph.tensors[i].name + "' before it is produced",
+               false;
     }
     for (int o : op.outputs) {
       if (o < 0 || o >= n) return *error = where + ": output index out of range", false;
@@ -147,14 +150,18 @@ bool validate_graph(const ir::Graph& graph, std::string* error) {
       if (op.inputs.size() < 2 || op.inputs[1] < 0 || !graph.tensors[op.inputs[1]].is_constant)
         return *error = where + ": weights must be a constant tensor", false;
       const ir::Tensor& w = graph.tensors[op.inputs[1]];
-      const size_t rank = op.type == ir::OpType::Conv2D ? 4 : op.type == ir::OpType::DepthwiseConv2D ? 3 : 2;
+      const size_t rank = op.type == ir::OpType::Conv2D            ? 4
+                          : op.type == ir::OpType::DepthwiseConv2D ? 3
+                                                                   : 2;
       if (w.shape.size() != rank)
-        return *error = where + ": weights '" + w.name + "' must have rank " + std::to_string(rank), false;
+        return *error = where + ": weights '" + w.name + "' must have rank " + std::to_string(rank),
+               false;
     }
   }
   for (int o : graph.outputs) {
     if (o < 0 || o >= n) return *error = "graph output index out of range", false;
-    if (!available[o]) return *error = "graph output '" + graph.tensors[o].name + "' is never produced", false;
+    if (!available[o])
+      return *error = "graph output '" + graph.tensors[o].name + "' is never produced", false;
   }
   return true;
 }

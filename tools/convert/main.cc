@@ -38,10 +38,13 @@ const char kUsage[] =
     "  --auto-keep-float DB       keep the worst layers in float until the output SQNR >= DB\n"
     "  --io float|int8            graph inputs/outputs of a quantized float model (default float)\n"
     "  --float                    do not quantize: write the float graph\n"
-    "  --target FAMILIES          extra weight packings: comma list of rowmajor, x86avx2, x86vnni,\n"
-    "                             armneon, armdotprod, armi8mm, all, or none (default: this host's)\n"
+    "  --target FAMILIES          extra weight packings: comma list of rowmajor, x86avx2, "
+    "x86vnni,\n"
+    "                             armneon, armdotprod, armi8mm, all, or none (default: this "
+    "host's)\n"
     "  --report FILE.md|FILE.html per-layer SQNR, ranges, kept-float layers, sizes\n"
-    "  --eval DIR                 DIR/labels.csv (file,class_index,class_name): top-1 float vs int8\n"
+    "  --eval DIR                 DIR/labels.csv (file,class_index,class_name): top-1 float vs "
+    "int8\n"
     "  --input-shape NAME:D,D,... override an input's shape (model layout); repeatable\n"
     "  --mean V[,V,V] --std V[,V,V]  image normalization (pixel - mean) / std, pixels in [0, 255]\n"
     "  -q, --quiet                no progress output\n"
@@ -55,7 +58,8 @@ int fail(const std::string& message) {
 bool ends_with(const std::string& s, const std::string& suffix) {
   if (s.size() < suffix.size()) return false;
   for (size_t i = 0; i < suffix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[s.size() - suffix.size() + i])) != suffix[i]) return false;
+    if (std::tolower(static_cast<unsigned char>(s[s.size() - suffix.size() + i])) != suffix[i])
+      return false;
   return true;
 }
 
@@ -78,7 +82,8 @@ bool parse_families(const std::string& text, std::vector<ir::PackFamily>* out, s
   std::vector<std::string> items;
   for (size_t start = 0;;) {
     const size_t comma = text.find(',', start);
-    items.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    items.push_back(
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -89,7 +94,8 @@ bool parse_families(const std::string& text, std::vector<ir::PackFamily>* out, s
     }
     PackFamily family;
     if (!pack_family_from_name(name.c_str(), &family)) {
-      *error = "unknown packing family '" + name + "' (rowmajor, x86avx2, x86vnni, armneon, armdotprod, armi8mm, all, none)";
+      *error = "unknown packing family '" + name +
+               "' (rowmajor, x86avx2, x86vnni, armneon, armdotprod, armi8mm, all, none)";
       return false;
     }
     if (family != PackFamily::kRowMajor) out->push_back(static_cast<ir::PackFamily>(family));
@@ -119,7 +125,8 @@ int main(int argc, char** argv) {
   long calib_count = 200, random_calib = 0;
   double percentile = 99.99, auto_db = 0.0;
   bool bias_correction = false;
-  bool per_tensor = false, keep_all_float = false, quiet = false, verbose = false, have_auto = false;
+  bool per_tensor = false, keep_all_float = false, quiet = false, verbose = false,
+       have_auto = false;
   std::vector<std::string> keep_float;
   ImportOptions import_options;
   tools::Normalization normalization;
@@ -146,9 +153,11 @@ int main(int argc, char** argv) {
     } else if (a == "--calib") {
       if (!value(&calib_source)) return fail("--calib needs a folder or file");
     } else if (a == "--calib-count") {
-      if (!value(&v) || !parse_int(v, 1, 1000000, &calib_count)) return fail("--calib-count needs a positive integer");
+      if (!value(&v) || !parse_int(v, 1, 1000000, &calib_count))
+        return fail("--calib-count needs a positive integer");
     } else if (a == "--random-calib") {
-      if (!value(&v) || !parse_int(v, 1, 100000, &random_calib)) return fail("--random-calib needs a positive integer");
+      if (!value(&v) || !parse_int(v, 1, 100000, &random_calib))
+        return fail("--random-calib needs a positive integer");
     } else if (a == "--method") {
       if (!value(&method_name)) return fail("--method needs minmax|percentile|entropy|mse");
     } else if (a == "--percentile") {
@@ -162,7 +171,8 @@ int main(int argc, char** argv) {
       if (!value(&v)) return fail("--keep-float needs a pattern");
       keep_float.push_back(v);
     } else if (a == "--auto-keep-float") {
-      if (!value(&v) || !parse_float(v, &auto_db)) return fail("--auto-keep-float needs an SQNR in dB");
+      if (!value(&v) || !parse_float(v, &auto_db))
+        return fail("--auto-keep-float needs an SQNR in dB");
       have_auto = true;
     } else if (a == "--io") {
       if (!value(&io) || (io != "float" && io != "int8")) return fail("--io needs float or int8");
@@ -172,21 +182,24 @@ int main(int argc, char** argv) {
       if (!value(&target_text)) return fail("--target needs a family list");
     } else if (a == "--report") {
       if (!value(&report_path)) return fail("--report needs a file name");
-      if (!ends_with(report_path, ".md") && !ends_with(report_path, ".html") && !ends_with(report_path, ".htm"))
+      if (!ends_with(report_path, ".md") && !ends_with(report_path, ".html") &&
+          !ends_with(report_path, ".htm"))
         return fail("--report file must end in .md or .html");
     } else if (a == "--eval") {
       if (!value(&eval_dir)) return fail("--eval needs a folder with labels.csv");
     } else if (a == "--input-shape") {
       if (!value(&v)) return fail("--input-shape needs NAME:D,D,...");
       const size_t colon = v.rfind(':');
-      if (colon == std::string::npos || colon == 0) return fail("--input-shape needs NAME:D,D,... (got '" + v + "')");
+      if (colon == std::string::npos || colon == 0)
+        return fail("--input-shape needs NAME:D,D,... (got '" + v + "')");
       std::vector<int32_t> dims;
       std::string rest = v.substr(colon + 1);
       for (size_t s = 0; s <= rest.size();) {
         size_t c = rest.find(',', s);
         if (c == std::string::npos) c = rest.size();
         long d;
-        if (!parse_int(rest.substr(s, c - s), 1, 1 << 30, &d)) return fail("bad dimension in --input-shape '" + v + "'");
+        if (!parse_int(rest.substr(s, c - s), 1, 1 << 30, &d))
+          return fail("bad dimension in --input-shape '" + v + "'");
         dims.push_back(static_cast<int32_t>(d));
         s = c + 1;
       }
@@ -217,8 +230,10 @@ int main(int argc, char** argv) {
     normalization.kind = tools::Normalization::Kind::kMeanStd;
     normalization.mean = {0.0f};
     normalization.std = {1.0f};
-    if (!mean_text.empty() && !tools::parse_float_list(mean_text, &normalization.mean, &error)) return fail("--mean: " + error);
-    if (!std_text.empty() && !tools::parse_float_list(std_text, &normalization.std, &error)) return fail("--std: " + error);
+    if (!mean_text.empty() && !tools::parse_float_list(mean_text, &normalization.mean, &error))
+      return fail("--mean: " + error);
+    if (!std_text.empty() && !tools::parse_float_list(std_text, &normalization.std, &error))
+      return fail("--std: " + error);
   }
   std::vector<ir::PackFamily> families;
   if (!target_text.empty()) {
@@ -239,7 +254,9 @@ int main(int argc, char** argv) {
   } else {
     return fail("'" + model_path + "': unknown model format (expected .tflite or .onnx)");
   }
-  if (!quiet) fprintf(stderr, "imported %s: %zu ops, %zu tensors\n", model_path.c_str(), graph.ops.size(), graph.tensors.size());
+  if (!quiet)
+    fprintf(stderr, "imported %s: %zu ops, %zu tensors\n", model_path.c_str(), graph.ops.size(),
+            graph.tensors.size());
   if (!mean_text.empty()) graph.metadata["input_mean"] = mean_text;
   if (!std_text.empty()) graph.metadata["input_std"] = std_text;
 
@@ -249,9 +266,12 @@ int main(int argc, char** argv) {
   report.output_path = output_path;
   if (keep_all_float || !graph_is_float(graph)) {
     if (!graph_is_float(graph) && (!calib_source.empty() || random_calib > 0) && !quiet)
-      fprintf(stderr, "model is already quantized: using its own quantization, ignoring calibration data\n");
+      fprintf(
+          stderr,
+          "model is already quantized: using its own quantization, ignoring calibration data\n");
     result = std::move(graph);
-    if (!report_path.empty()) fprintf(stderr, "note: --report needs a float model to compare against; skipped\n");
+    if (!report_path.empty())
+      fprintf(stderr, "note: --report needs a float model to compare against; skipped\n");
     report_path.clear();
   } else {
     std::vector<Sample> samples;
@@ -263,10 +283,12 @@ int main(int argc, char** argv) {
     } else if (random_calib > 0) {
       samples = random_samples(graph, static_cast<int>(random_calib), 0.0f, 1.0f, 1234);
     } else {
-      return fail("float model: give calibration data with --calib DIR|FILE.npy (or --random-calib N, "
-                  "or --float to keep it float)");
+      return fail(
+          "float model: give calibration data with --calib DIR|FILE.npy (or --random-calib N, "
+          "or --float to keep it float)");
     }
-    if (!quiet) fprintf(stderr, "calibrating on %zu samples (%s)\n", samples.size(), method_name.c_str());
+    if (!quiet)
+      fprintf(stderr, "calibrating on %zu samples (%s)\n", samples.size(), method_name.c_str());
     CalibrationResult calibration;
     CalibrationOptions co;
     co.method = method;
@@ -280,10 +302,11 @@ int main(int argc, char** argv) {
     qo.int8_io = io == "int8";
     QuantizeInfo info;
     // Comparisons use at most 64 samples: enough for stable SQNRs, cheap enough to repeat.
-    std::vector<Sample> compare_samples(samples.begin(), samples.begin() + std::min<size_t>(samples.size(), 64));
+    std::vector<Sample> compare_samples(samples.begin(),
+                                        samples.begin() + std::min<size_t>(samples.size(), 64));
     if (have_auto) {
-      if (!auto_keep_float(graph, calibration, qo, compare_samples, auto_db, static_cast<int>(graph.ops.size()),
-                           &result, &info, &error))
+      if (!auto_keep_float(graph, calibration, qo, compare_samples, auto_db,
+                           static_cast<int>(graph.ops.size()), &result, &info, &error))
         return fail("quantization: " + error);
     } else if (!quantize_graph(graph, calibration, qo, &result, &info, &error)) {
       return fail("quantization: " + error);
@@ -293,7 +316,9 @@ int main(int argc, char** argv) {
       if (n < 0) return fail("bias correction: " + error);
       if (!quiet) fprintf(stderr, "bias correction: %d ops adjusted\n", n);
     }
-    if (!quiet) fprintf(stderr, "quantized %d ops, %zu kept in float\n", info.quantized_ops, info.kept_float.size());
+    if (!quiet)
+      fprintf(stderr, "quantized %d ops, %zu kept in float\n", info.quantized_ops,
+              info.kept_float.size());
     if (!report_path.empty()) {
       if (!compare_graphs(graph, result, info, compare_samples, !quiet, &report.comparison, &error))
         return fail("report: " + error);
@@ -305,10 +330,12 @@ int main(int argc, char** argv) {
       if (!eval_dir.empty()) {
         std::vector<LabeledFile> files;
         if (!load_labels_csv(eval_dir, &files, &error)) return fail("--eval: " + error);
-        if (!evaluate(graph, result, files, normalization, &report.eval, &error)) return fail("--eval: " + error);
+        if (!evaluate(graph, result, files, normalization, &report.eval, &error))
+          return fail("--eval: " + error);
         report.has_eval = true;
-        fprintf(stderr, "top-1 on %d samples: float %.2f %%, int8 %.2f %%, agreement %.2f %%\n", report.eval.count,
-                100.0 * report.eval.float_correct / report.eval.count, 100.0 * report.eval.int8_correct / report.eval.count,
+        fprintf(stderr, "top-1 on %d samples: float %.2f %%, int8 %.2f %%, agreement %.2f %%\n",
+                report.eval.count, 100.0 * report.eval.float_correct / report.eval.count,
+                100.0 * report.eval.int8_correct / report.eval.count,
                 100.0 * report.eval.agree / report.eval.count);
       }
     }

@@ -12,10 +12,19 @@ void activation_range_float(ir::Activation act, float* lo, float* hi) {
   *lo = -inf;
   *hi = inf;
   switch (act) {
-    case ir::Activation::Relu: *lo = 0.0f; break;
-    case ir::Activation::Relu6: *lo = 0.0f; *hi = 6.0f; break;
-    case ir::Activation::ReluN1To1: *lo = -1.0f; *hi = 1.0f; break;
-    default: break;
+    case ir::Activation::Relu:
+      *lo = 0.0f;
+      break;
+    case ir::Activation::Relu6:
+      *lo = 0.0f;
+      *hi = 6.0f;
+      break;
+    case ir::Activation::ReluN1To1:
+      *lo = -1.0f;
+      *hi = 1.0f;
+      break;
+    default:
+      break;
   }
 }
 
@@ -84,7 +93,8 @@ void quantize_weights(const WeightLayout& layout, const float* weights, bool per
   out->assign(total, 0);
   scales->assign(layout.channels, 1.0f);
   float tensor_absmax = 0.0f;
-  for (int64_t i = 0; i < total; ++i) tensor_absmax = std::max(tensor_absmax, std::fabs(weights[i]));
+  for (int64_t i = 0; i < total; ++i)
+    tensor_absmax = std::max(tensor_absmax, std::fabs(weights[i]));
   for (int64_t c = 0; c < layout.channels; ++c) {
     float absmax = tensor_absmax;
     if (per_channel) {
@@ -141,12 +151,24 @@ std::vector<uint8_t> make_lut(ref::UnaryOp op, ref::QParams qx, ref::QParams qy,
                               int32_t q_max) {
   float (*fn)(float) = relu_fn;
   switch (op) {
-    case ref::UnaryOp::kRelu: fn = relu_fn; break;
-    case ref::UnaryOp::kRelu6: fn = relu6_fn; break;
-    case ref::UnaryOp::kLogistic: fn = logistic_fn; break;
-    case ref::UnaryOp::kTanh: fn = tanh_fn; break;
-    case ref::UnaryOp::kHardSwish: fn = hardswish_fn; break;
-    case ref::UnaryOp::kSqrt: fn = sqrt_fn; break;
+    case ref::UnaryOp::kRelu:
+      fn = relu_fn;
+      break;
+    case ref::UnaryOp::kRelu6:
+      fn = relu6_fn;
+      break;
+    case ref::UnaryOp::kLogistic:
+      fn = logistic_fn;
+      break;
+    case ref::UnaryOp::kTanh:
+      fn = tanh_fn;
+      break;
+    case ref::UnaryOp::kHardSwish:
+      fn = hardswish_fn;
+      break;
+    case ref::UnaryOp::kSqrt:
+      fn = sqrt_fn;
+      break;
   }
   std::vector<uint8_t> table(256);
   ref::build_lut_s8(fn, qx, qy, q_min, q_max, reinterpret_cast<int8_t*>(table.data()));
@@ -164,9 +186,16 @@ std::vector<uint8_t> make_softmax_table(float beta, float input_scale) {
 bool fixed_output_quant(ir::OpType type, float* scale, int32_t* zero_point) {
   switch (type) {
     case ir::OpType::Logistic:
-    case ir::OpType::Softmax: *scale = 1.0f / 256.0f; *zero_point = -128; return true;
-    case ir::OpType::Tanh: *scale = 1.0f / 128.0f; *zero_point = 0; return true;
-    default: return false;
+    case ir::OpType::Softmax:
+      *scale = 1.0f / 256.0f;
+      *zero_point = -128;
+      return true;
+    case ir::OpType::Tanh:
+      *scale = 1.0f / 128.0f;
+      *zero_point = 0;
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -37,15 +37,30 @@ namespace {
 
 bool int8_capable(ir::OpType t) {
   switch (t) {
-    case ir::OpType::Conv2D: case ir::OpType::DepthwiseConv2D: case ir::OpType::FullyConnected:
-    case ir::OpType::Add: case ir::OpType::Sub: case ir::OpType::Mul:
-    case ir::OpType::AveragePool2D: case ir::OpType::MaxPool2D: case ir::OpType::Mean:
-    case ir::OpType::Concat: case ir::OpType::Reshape: case ir::OpType::Pad:
-    case ir::OpType::Transpose: case ir::OpType::Slice: case ir::OpType::Softmax:
-    case ir::OpType::Logistic: case ir::OpType::Tanh: case ir::OpType::Relu:
-    case ir::OpType::Relu6: case ir::OpType::HardSwish: case ir::OpType::Sqrt:
+    case ir::OpType::Conv2D:
+    case ir::OpType::DepthwiseConv2D:
+    case ir::OpType::FullyConnected:
+    case ir::OpType::Add:
+    case ir::OpType::Sub:
+    case ir::OpType::Mul:
+    case ir::OpType::AveragePool2D:
+    case ir::OpType::MaxPool2D:
+    case ir::OpType::Mean:
+    case ir::OpType::Concat:
+    case ir::OpType::Reshape:
+    case ir::OpType::Pad:
+    case ir::OpType::Transpose:
+    case ir::OpType::Slice:
+    case ir::OpType::Softmax:
+    case ir::OpType::Logistic:
+    case ir::OpType::Tanh:
+    case ir::OpType::Relu:
+    case ir::OpType::Relu6:
+    case ir::OpType::HardSwish:
+    case ir::OpType::Sqrt:
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -57,12 +72,18 @@ bool passes_quant_through(ir::OpType t) {
 
 ref::UnaryOp unary_of(ir::OpType t) {
   switch (t) {
-    case ir::OpType::Relu6: return ref::UnaryOp::kRelu6;
-    case ir::OpType::Logistic: return ref::UnaryOp::kLogistic;
-    case ir::OpType::Tanh: return ref::UnaryOp::kTanh;
-    case ir::OpType::HardSwish: return ref::UnaryOp::kHardSwish;
-    case ir::OpType::Sqrt: return ref::UnaryOp::kSqrt;
-    default: return ref::UnaryOp::kRelu;
+    case ir::OpType::Relu6:
+      return ref::UnaryOp::kRelu6;
+    case ir::OpType::Logistic:
+      return ref::UnaryOp::kLogistic;
+    case ir::OpType::Tanh:
+      return ref::UnaryOp::kTanh;
+    case ir::OpType::HardSwish:
+      return ref::UnaryOp::kHardSwish;
+    case ir::OpType::Sqrt:
+      return ref::UnaryOp::kSqrt;
+    default:
+      return ref::UnaryOp::kRelu;
   }
 }
 
@@ -211,8 +232,9 @@ void Quantizer::copy_float_op(const ir::Op& op, const std::string& reason) {
   for (int& i : c.inputs) {
     if (i < 0) continue;
     const ir::Tensor& src = fg_.tensors[i];
-    i = src.dtype == ir::DType::Float32 || src.is_constant ? get_float(i)
-                                                           : (fmap_[i] >= 0 ? fmap_[i] : get_float(i));
+    i = src.dtype == ir::DType::Float32 || src.is_constant
+            ? get_float(i)
+            : (fmap_[i] >= 0 ? fmap_[i] : get_float(i));
   }
   for (int& o : c.outputs) {
     const ir::Tensor& src = fg_.tensors[o];
@@ -284,10 +306,12 @@ bool Quantizer::quantize_op(const ir::Op& op) {
     ir::Tensor wt = make_const_tensor(w.name, ir::DType::Int8, w.shape, w8);
     wt.quant.scale = w_scales;
     wt.quant.zero_point.assign(w_scales.size(), 0);
-    wt.quant.axis = op.type == ir::OpType::DepthwiseConv2D ? static_cast<int>(w.shape.size()) - 1 : 0;
+    wt.quant.axis =
+        op.type == ir::OpType::DepthwiseConv2D ? static_cast<int>(w.shape.size()) - 1 : 0;
     const int w_id = out_->add_tensor(std::move(wt));
-    const int b_id = out_->add_tensor(make_const_tensor(
-        op.name + "/bias_folded", ir::DType::Int32, {static_cast<int32_t>(layout.channels)}, folded));
+    const int b_id =
+        out_->add_tensor(make_const_tensor(op.name + "/bias_folded", ir::DType::Int32,
+                                           {static_cast<int32_t>(layout.channels)}, folded));
     q.inputs = {x8, w_id, b_id};
   } else if (op.type == ir::OpType::Softmax) {
     float beta = 1.0f;
@@ -395,8 +419,8 @@ double LayerError::sqnr_db() const {
 namespace {
 
 // Runs a graph on one sample and captures every op output as float, by tensor name.
-bool capture(GraphRunner& runner, const Sample& sample, std::map<std::string, std::vector<float>>* out,
-             std::string* error) {
+bool capture(GraphRunner& runner, const Sample& sample,
+             std::map<std::string, std::vector<float>>* out, std::string* error) {
   out->clear();
   if (!runner.set_inputs(sample, error)) return false;
   auto observer = [&](int op) {
@@ -436,11 +460,13 @@ bool compare_graphs(const ir::Graph& float_graph, const ir::Graph& quantized_gra
   }
   comparison->output = LayerError();
   comparison->output.op = "graph output";
-  if (!float_graph.outputs.empty()) comparison->output.tensor = float_graph.tensors[float_graph.outputs[0]].name;
+  if (!float_graph.outputs.empty())
+    comparison->output.tensor = float_graph.tensors[float_graph.outputs[0]].name;
   Progress bar("comparing float vs int8 ", static_cast<int>(samples.size()), progress);
   std::map<std::string, std::vector<float>> fvals, qvals;
   for (size_t s = 0; s < samples.size(); ++s) {
-    if (!capture(fr, samples[s], &fvals, error) || !capture(qr, samples[s], &qvals, error)) return false;
+    if (!capture(fr, samples[s], &fvals, error) || !capture(qr, samples[s], &qvals, error))
+      return false;
     for (LayerError& e : comparison->layers) {
       auto name = info.tensor_in_quantized.find(e.tensor);
       if (name == info.tensor_in_quantized.end()) continue;
@@ -470,7 +496,9 @@ int correct_bias(const ir::Graph& float_graph, ir::Graph* qg, const QuantizeInfo
   int changed = 0;
   for (size_t i = 0; i < qg->ops.size(); ++i) {
     ir::Op& op = qg->ops[i];
-    if (!is_gemm_like(op.type) || op.keep_float || qg->tensors[op.outputs[0]].dtype != ir::DType::Int8) continue;
+    if (!is_gemm_like(op.type) || op.keep_float ||
+        qg->tensors[op.outputs[0]].dtype != ir::DType::Int8)
+      continue;
     const ir::Tensor& out = qg->tensors[op.outputs[0]];
     auto name = float_of.find(out.name);
     if (name == float_of.end()) continue;
@@ -500,8 +528,8 @@ int correct_bias(const ir::Graph& float_graph, ir::Graph* qg, const QuantizeInfo
     for (size_t c = 0; c < channels; ++c) {
       const double sw = w.quant.scale.size() == 1 ? w.quant.scale[0] : w.quant.scale[c];
       const double shift = std::nearbyint(diff[c] / count / (static_cast<double>(sx) * sw));
-      b.as<int32_t>()[c] = static_cast<int32_t>(std::clamp(
-          static_cast<double>(b.as<int32_t>()[c]) - shift, -2147483648.0, 2147483647.0));
+      b.as<int32_t>()[c] = static_cast<int32_t>(
+          std::clamp(static_cast<double>(b.as<int32_t>()[c]) - shift, -2147483648.0, 2147483647.0));
     }
     ++changed;
   }
@@ -519,9 +547,11 @@ bool auto_keep_float(const ir::Graph& float_graph, const CalibrationResult& cali
     if (!quantize_graph(float_graph, calibration, options, out, info, error)) return false;
     Comparison cmp;
     if (!compare_graphs(float_graph, *out, *info, samples, false, &cmp, error)) return false;
-    fprintf(stderr, "auto-keep-float: round %d, output SQNR %.2f dB (target %.2f), %zu ops in float\n",
+    fprintf(stderr,
+            "auto-keep-float: round %d, output SQNR %.2f dB (target %.2f), %zu ops in float\n",
             round, cmp.output.sqnr_db(), target_db, options.keep_float_ops.size());
-    if (cmp.output.sqnr_db() >= target_db || static_cast<int>(options.keep_float_ops.size()) >= max_ops)
+    if (cmp.output.sqnr_db() >= target_db ||
+        static_cast<int>(options.keep_float_ops.size()) >= max_ops)
       return true;
     std::map<std::string, double> sqnr_of_op;
     for (const LayerError& e : cmp.layers) sqnr_of_op[e.op] = e.sqnr_db();
@@ -546,7 +576,8 @@ bool auto_keep_float(const ir::Graph& float_graph, const CalibrationResult& cali
       }
     }
     if (worst.empty()) return true;
-    fprintf(stderr, "auto-keep-float: keeping '%s' in float (loses %.2f dB)\n", worst.c_str(), worst_loss);
+    fprintf(stderr, "auto-keep-float: keeping '%s' in float (loses %.2f dB)\n", worst.c_str(),
+            worst_loss);
     options.keep_float_ops.push_back(worst);
   }
 }

@@ -48,11 +48,20 @@ std::string html_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '&':
+        o += "&amp;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      default:
+        o += c;
     }
   }
   return o;
@@ -61,8 +70,10 @@ std::string html_escape(const std::string& s) {
 std::string md_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
-    if (c == '|') o += "\\|";
-    else o += c;
+    if (c == '|')
+      o += "\\|";
+    else
+      o += c;
   }
   return o;
 }
@@ -73,7 +84,8 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-std::string range_text(const std::map<std::string, std::pair<float, float>>& m, const std::string& key) {
+std::string range_text(const std::map<std::string, std::pair<float, float>>& m,
+                       const std::string& key) {
   auto it = m.find(key);
   if (it == m.end()) return "";
   char buf[96];
@@ -110,9 +122,11 @@ std::string svg_plot(const Comparison& c) {
     const double h = height * std::min(db, max_db) / max_db;
     s << "<rect x='" << left + i * bar + 1 << "' y='" << top + height - h << "' width='" << bar - 2
       << "' height='" << h << "' fill='" << (e.kept_float ? "#999" : "#3a7") << "'><title>"
-      << html_escape(e.op + " (" + e.type + "): " + fmt("%.2f dB", e.sqnr_db())) << "</title></rect>\n";
+      << html_escape(e.op + " (" + e.type + "): " + fmt("%.2f dB", e.sqnr_db()))
+      << "</title></rect>\n";
   }
-  s << "<text x='" << left << "' y='" << height + top + 25 << "'>layers in execution order (grey: kept in float); hover for names</text>\n";
+  s << "<text x='" << left << "' y='" << height + top + 25
+    << "'>layers in execution order (grey: kept in float); hover for names</text>\n";
   s << "</svg>\n";
   return s.str();
 }
@@ -120,7 +134,8 @@ std::string svg_plot(const Comparison& c) {
 }  // namespace
 
 bool write_report(const std::string& path, const ReportData& d, std::string* error) {
-  const bool html = path.size() >= 5 && (path.substr(path.size() - 5) == ".html" || path.substr(path.size() - 4) == ".htm");
+  const bool html = path.size() >= 5 && (path.substr(path.size() - 5) == ".html" ||
+                                         path.substr(path.size() - 4) == ".htm");
   std::ostringstream o;
   const std::string output_sqnr = fmt("%.2f dB", d.comparison.output.sqnr_db());
   if (html) {
@@ -129,15 +144,20 @@ bool write_report(const std::string& path, const ReportData& d, std::string* err
          "td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px}td.n{text-align:right}"
          ".kept{background:#eee}</style></head><body>\n";
     o << "<h1>octet-convert report</h1>\n<ul>\n";
-    o << "<li>model: " << html_escape(d.model_path) << " &rarr; " << html_escape(d.output_path) << "</li>\n";
+    o << "<li>model: " << html_escape(d.model_path) << " &rarr; " << html_escape(d.output_path)
+      << "</li>\n";
     o << "<li>calibration: " << d.method << ", " << d.calibration_samples << " samples</li>\n";
     o << "<li>size: float " << d.float_size << " bytes, int8 " << d.int8_size << " bytes ("
-      << fmt("%.2fx", d.int8_size ? static_cast<double>(d.float_size) / d.int8_size : 0.0) << " smaller)</li>\n";
-    o << "<li>ops quantized: " << d.info.quantized_ops << ", kept in float: " << d.info.kept_float.size() << "</li>\n";
-    o << "<li>output SQNR (float vs int8, " << d.comparison_samples << " samples): " << output_sqnr << "</li>\n";
+      << fmt("%.2fx", d.int8_size ? static_cast<double>(d.float_size) / d.int8_size : 0.0)
+      << " smaller)</li>\n";
+    o << "<li>ops quantized: " << d.info.quantized_ops
+      << ", kept in float: " << d.info.kept_float.size() << "</li>\n";
+    o << "<li>output SQNR (float vs int8, " << d.comparison_samples << " samples): " << output_sqnr
+      << "</li>\n";
     if (d.has_eval)
-      o << "<li>top-1 on " << d.eval.count << " labelled samples: float " << fmt("%.2f %%", pct(d.eval.float_correct, d.eval.count))
-        << ", int8 " << fmt("%.2f %%", pct(d.eval.int8_correct, d.eval.count)) << ", agreement "
+      o << "<li>top-1 on " << d.eval.count << " labelled samples: float "
+        << fmt("%.2f %%", pct(d.eval.float_correct, d.eval.count)) << ", int8 "
+        << fmt("%.2f %%", pct(d.eval.int8_correct, d.eval.count)) << ", agreement "
         << fmt("%.2f %%", pct(d.eval.agree, d.eval.count)) << "</li>\n";
     o << "</ul>\n<h2>Per-layer SQNR</h2>\n" << svg_plot(d.comparison);
     o << "<h2>Layers</h2>\n<table><tr><th>#</th><th>op</th><th>type</th><th>output range</th>"
@@ -145,9 +165,11 @@ bool write_report(const std::string& path, const ReportData& d, std::string* err
     for (size_t i = 0; i < d.comparison.layers.size(); ++i) {
       const LayerError& e = d.comparison.layers[i];
       o << "<tr" << (e.kept_float ? " class='kept'" : "") << "><td class='n'>" << i << "</td><td>"
-        << html_escape(e.op) << "</td><td>" << e.type << "</td><td>" << range_text(d.info.ranges, e.tensor)
-        << "</td><td>" << range_text(d.info.weight_ranges, e.op) << "</td><td class='n'>"
-        << fmt("%.2f", e.sqnr_db()) << "</td><td>" << html_escape(kept_reason(d.info, e.op)) << "</td></tr>\n";
+        << html_escape(e.op) << "</td><td>" << e.type << "</td><td>"
+        << range_text(d.info.ranges, e.tensor) << "</td><td>"
+        << range_text(d.info.weight_ranges, e.op) << "</td><td class='n'>"
+        << fmt("%.2f", e.sqnr_db()) << "</td><td>" << html_escape(kept_reason(d.info, e.op))
+        << "</td></tr>\n";
     }
     o << "</table>\n</body></html>\n";
   } else {
@@ -155,20 +177,26 @@ bool write_report(const std::string& path, const ReportData& d, std::string* err
     o << "- model: `" << d.model_path << "` -> `" << d.output_path << "`\n";
     o << "- calibration: " << d.method << ", " << d.calibration_samples << " samples\n";
     o << "- size: float " << d.float_size << " bytes, int8 " << d.int8_size << " bytes ("
-      << fmt("%.2fx", d.int8_size ? static_cast<double>(d.float_size) / d.int8_size : 0.0) << " smaller)\n";
-    o << "- ops quantized: " << d.info.quantized_ops << ", kept in float: " << d.info.kept_float.size() << "\n";
-    o << "- output SQNR (float vs int8, " << d.comparison_samples << " samples): " << output_sqnr << "\n";
+      << fmt("%.2fx", d.int8_size ? static_cast<double>(d.float_size) / d.int8_size : 0.0)
+      << " smaller)\n";
+    o << "- ops quantized: " << d.info.quantized_ops
+      << ", kept in float: " << d.info.kept_float.size() << "\n";
+    o << "- output SQNR (float vs int8, " << d.comparison_samples << " samples): " << output_sqnr
+      << "\n";
     if (d.has_eval)
-      o << "- top-1 on " << d.eval.count << " labelled samples: float " << fmt("%.2f %%", pct(d.eval.float_correct, d.eval.count))
-        << ", int8 " << fmt("%.2f %%", pct(d.eval.int8_correct, d.eval.count)) << ", agreement "
+      o << "- top-1 on " << d.eval.count << " labelled samples: float "
+        << fmt("%.2f %%", pct(d.eval.float_correct, d.eval.count)) << ", int8 "
+        << fmt("%.2f %%", pct(d.eval.int8_correct, d.eval.count)) << ", agreement "
         << fmt("%.2f %%", pct(d.eval.agree, d.eval.count)) << "\n";
-    o << "\n## Layers\n\n| # | op | type | output range | weight range | SQNR dB | kept in float |\n"
+    o << "\n## Layers\n\n| # | op | type | output range | weight range | SQNR dB | kept in float "
+         "|\n"
          "|---|---|---|---|---|---|---|\n";
     for (size_t i = 0; i < d.comparison.layers.size(); ++i) {
       const LayerError& e = d.comparison.layers[i];
       o << "| " << i << " | " << md_escape(e.op) << " | " << e.type << " | "
         << range_text(d.info.ranges, e.tensor) << " | " << range_text(d.info.weight_ranges, e.op)
-        << " | " << fmt("%.2f", e.sqnr_db()) << " | " << md_escape(kept_reason(d.info, e.op)) << " |\n";
+        << " | " << fmt("%.2f", e.sqnr_db()) << " | " << md_escape(kept_reason(d.info, e.op))
+        << " |\n";
     }
   }
   std::ofstream f(path);

@@ -69,23 +69,68 @@ struct OpName {
 };
 // Names for error messages (mapped ops first, then common ones Octet does not map).
 constexpr OpName kOpNames[] = {
-    {kAdd, "ADD"}, {kAveragePool2D, "AVERAGE_POOL_2D"}, {kConcatenation, "CONCATENATION"},
-    {kConv2D, "CONV_2D"}, {kDepthwiseConv2D, "DEPTHWISE_CONV_2D"}, {kDequantize, "DEQUANTIZE"},
-    {kFullyConnected, "FULLY_CONNECTED"}, {kLogistic, "LOGISTIC"}, {kMaxPool2D, "MAX_POOL_2D"},
-    {kMul, "MUL"}, {kRelu, "RELU"}, {kReluN1To1, "RELU_N1_TO_1"}, {kRelu6, "RELU6"},
-    {kReshape, "RESHAPE"}, {kSoftmax, "SOFTMAX"}, {kTanh, "TANH"}, {kPad, "PAD"},
-    {kTranspose, "TRANSPOSE"}, {kMean, "MEAN"}, {kSub, "SUB"}, {kDiv, "DIV"},
-    {kSqueeze, "SQUEEZE"}, {kPadV2, "PADV2"}, {kSlice, "SLICE"}, {kExpandDims, "EXPAND_DIMS"},
-    {kSqrt, "SQRT"}, {kQuantize, "QUANTIZE"}, {kHardSwish, "HARD_SWISH"},
+    {kAdd, "ADD"},
+    {kAveragePool2D, "AVERAGE_POOL_2D"},
+    {kConcatenation, "CONCATENATION"},
+    {kConv2D, "CONV_2D"},
+    {kDepthwiseConv2D, "DEPTHWISE_CONV_2D"},
+    {kDequantize, "DEQUANTIZE"},
+    {kFullyConnected, "FULLY_CONNECTED"},
+    {kLogistic, "LOGISTIC"},
+    {kMaxPool2D, "MAX_POOL_2D"},
+    {kMul, "MUL"},
+    {kRelu, "RELU"},
+    {kReluN1To1, "RELU_N1_TO_1"},
+    {kRelu6, "RELU6"},
+    {kReshape, "RESHAPE"},
+    {kSoftmax, "SOFTMAX"},
+    {kTanh, "TANH"},
+    {kPad, "PAD"},
+    {kTranspose, "TRANSPOSE"},
+    {kMean, "MEAN"},
+    {kSub, "SUB"},
+    {kDiv, "DIV"},
+    {kSqueeze, "SQUEEZE"},
+    {kPadV2, "PADV2"},
+    {kSlice, "SLICE"},
+    {kExpandDims, "EXPAND_DIMS"},
+    {kSqrt, "SQRT"},
+    {kQuantize, "QUANTIZE"},
+    {kHardSwish, "HARD_SWISH"},
     // Not mapped:
-    {5, "DEPTH_TO_SPACE"}, {8, "FLOOR"}, {11, "L2_NORMALIZATION"}, {12, "L2_POOL_2D"},
-    {13, "LOCAL_RESPONSE_NORMALIZATION"}, {16, "LSTM"}, {23, "RESIZE_BILINEAR"}, {24, "RNN"},
-    {26, "SPACE_TO_DEPTH"}, {27, "SVDF"}, {31, "CALL"}, {32, "CUSTOM"}, {36, "GATHER"},
-    {37, "BATCH_TO_SPACE_ND"}, {38, "SPACE_TO_BATCH_ND"}, {44, "UNIDIRECTIONAL_SEQUENCE_LSTM"},
-    {45, "STRIDED_SLICE"}, {47, "EXP"}, {49, "SPLIT"}, {50, "LOG_SOFTMAX"}, {53, "CAST"},
-    {54, "PRELU"}, {55, "MAXIMUM"}, {56, "ARG_MAX"}, {57, "MINIMUM"}, {67, "TRANSPOSE_CONV"},
-    {74, "SUM"}, {76, "RSQRT"}, {83, "PACK"}, {97, "RESIZE_NEAREST_NEIGHBOR"},
-    {98, "LEAKY_RELU"}, {102, "SPLIT_V"}, {126, "BATCH_MATMUL"},
+    {5, "DEPTH_TO_SPACE"},
+    {8, "FLOOR"},
+    {11, "L2_NORMALIZATION"},
+    {12, "L2_POOL_2D"},
+    {13, "LOCAL_RESPONSE_NORMALIZATION"},
+    {16, "LSTM"},
+    {23, "RESIZE_BILINEAR"},
+    {24, "RNN"},
+    {26, "SPACE_TO_DEPTH"},
+    {27, "SVDF"},
+    {31, "CALL"},
+    {32, "CUSTOM"},
+    {36, "GATHER"},
+    {37, "BATCH_TO_SPACE_ND"},
+    {38, "SPACE_TO_BATCH_ND"},
+    {44, "UNIDIRECTIONAL_SEQUENCE_LSTM"},
+    {45, "STRIDED_SLICE"},
+    {47, "EXP"},
+    {49, "SPLIT"},
+    {50, "LOG_SOFTMAX"},
+    {53, "CAST"},
+    {54, "PRELU"},
+    {55, "MAXIMUM"},
+    {56, "ARG_MAX"},
+    {57, "MINIMUM"},
+    {67, "TRANSPOSE_CONV"},
+    {74, "SUM"},
+    {76, "RSQRT"},
+    {83, "PACK"},
+    {97, "RESIZE_NEAREST_NEIGHBOR"},
+    {98, "LEAKY_RELU"},
+    {102, "SPLIT_V"},
+    {126, "BATCH_MATMUL"},
 };
 constexpr int kNumMappedOps = 28;
 
@@ -98,11 +143,17 @@ std::string tfl_op_name(int32_t code) {
 ir::Activation map_activation(tfl::ActivationFunctionType act, bool* ok) {
   *ok = true;
   switch (act) {
-    case tfl::ActivationFunctionType::NONE: return ir::Activation::None;
-    case tfl::ActivationFunctionType::RELU: return ir::Activation::Relu;
-    case tfl::ActivationFunctionType::RELU6: return ir::Activation::Relu6;
-    case tfl::ActivationFunctionType::RELU_N1_TO_1: return ir::Activation::ReluN1To1;
-    default: *ok = false; return ir::Activation::None;
+    case tfl::ActivationFunctionType::NONE:
+      return ir::Activation::None;
+    case tfl::ActivationFunctionType::RELU:
+      return ir::Activation::Relu;
+    case tfl::ActivationFunctionType::RELU6:
+      return ir::Activation::Relu6;
+    case tfl::ActivationFunctionType::RELU_N1_TO_1:
+      return ir::Activation::ReluN1To1;
+    default:
+      *ok = false;
+      return ir::Activation::None;
   }
 }
 
@@ -125,20 +176,32 @@ struct TflTensor {
 
 size_t tfl_type_size(tfl::TensorType t) {
   switch (t) {
-    case tfl::TensorType::FLOAT32: case tfl::TensorType::INT32: return 4;
-    case tfl::TensorType::FLOAT16: case tfl::TensorType::INT16: return 2;
-    case tfl::TensorType::UINT8: case tfl::TensorType::INT8: case tfl::TensorType::BOOL: return 1;
-    case tfl::TensorType::INT64: return 8;
-    default: return 0;
+    case tfl::TensorType::FLOAT32:
+    case tfl::TensorType::INT32:
+      return 4;
+    case tfl::TensorType::FLOAT16:
+    case tfl::TensorType::INT16:
+      return 2;
+    case tfl::TensorType::UINT8:
+    case tfl::TensorType::INT8:
+    case tfl::TensorType::BOOL:
+      return 1;
+    case tfl::TensorType::INT64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
 float half_to_float(uint16_t h) {
   const uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
   float v;
-  if (exp == 0) v = std::ldexp(static_cast<float>(mant), -24);
-  else if (exp == 31) v = mant ? NAN : INFINITY;
-  else v = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
+  if (exp == 0)
+    v = std::ldexp(static_cast<float>(mant), -24);
+  else if (exp == 31)
+    v = mant ? NAN : INFINITY;
+  else
+    v = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
   return sign ? -v : v;
 }
 
@@ -156,7 +219,8 @@ class Importer {
     return false;
   }
   bool op_fail(const std::string& message) {
-    return fail("TFLite operator #" + std::to_string(op_index_) + " (" + op_name_ + "): " + message);
+    return fail("TFLite operator #" + std::to_string(op_index_) + " (" + op_name_ +
+                "): " + message);
   }
   bool load_tensors(const tfl::SubGraph* subgraph);
   bool map_op(const tfl::Operator* op, int32_t code);
@@ -195,8 +259,8 @@ class Importer {
   bool map_pool(const tfl::Operator* op, int32_t code);
   bool map_binary(const tfl::Operator* op, int32_t code);
   bool map_unary(const tfl::Operator* op, int32_t code);
-  bool compute_padding(tfl::Padding padding, int in_h, int in_w, int k_h, int k_w, int s_h,
-                       int s_w, int d_h, int d_w, int* top, int* left, int* bottom, int* right);
+  bool compute_padding(tfl::Padding padding, int in_h, int in_w, int k_h, int k_w, int s_h, int s_w,
+                       int d_h, int d_w, int* top, int* left, int* bottom, int* right);
 
   const uint8_t* base_;
   size_t size_;
@@ -204,8 +268,8 @@ class Importer {
   ir::Graph* graph_;
   std::string* error_;
   std::vector<TflTensor> tensors_;
-  std::vector<int> value_map_;        // TFLite tensor -> ir tensor (activation view)
-  std::vector<int> graph_io_u8_;      // TFLite tensor -> ir UInt8 tensor at the graph boundary
+  std::vector<int> value_map_;    // TFLite tensor -> ir tensor (activation view)
+  std::vector<int> graph_io_u8_;  // TFLite tensor -> ir UInt8 tensor at the graph boundary
   std::vector<std::pair<int, int>> pending_outputs_;  // (int8 twin, uint8 graph output)
   std::vector<bool> is_graph_input_, is_graph_output_;
   int op_index_ = 0;
@@ -236,31 +300,39 @@ bool Importer::run() {
     out.name = t->name() ? t->name()->str() : "tensor_" + std::to_string(i);
     out.type = t->type();
     if (t->shape()) out.shape.assign(t->shape()->begin(), t->shape()->end());
-    if (t->sparsity()) return fail("tensor '" + out.name + "' is sparse; Octet does not read sparse TFLite tensors");
+    if (t->sparsity())
+      return fail("tensor '" + out.name + "' is sparse; Octet does not read sparse TFLite tensors");
     for (size_t d = 0; d < out.shape.size(); ++d) {
       if (out.shape[d] < 0) {
-        if (d == 0) out.shape[d] = options_.default_dynamic_dim;
-        else return fail("tensor '" + out.name + "' has a dynamic dimension " + std::to_string(d));
+        if (d == 0)
+          out.shape[d] = options_.default_dynamic_dim;
+        else
+          return fail("tensor '" + out.name + "' has a dynamic dimension " + std::to_string(d));
       }
     }
     auto it = options_.input_shapes.find(out.name);
     if (it != options_.input_shapes.end()) out.shape = it->second;
     if (const tfl::QuantizationParameters* q = t->quantization()) {
       if (q->scale()) out.quant.scale.assign(q->scale()->begin(), q->scale()->end());
-      if (q->zero_point()) out.quant.zero_point.assign(q->zero_point()->begin(), q->zero_point()->end());
+      if (q->zero_point())
+        out.quant.zero_point.assign(q->zero_point()->begin(), q->zero_point()->end());
       out.quant.axis = q->quantized_dimension();
       if (!out.quant.scale.empty() && out.quant.zero_point.size() != out.quant.scale.size()) {
-        if (out.quant.zero_point.empty()) out.quant.zero_point.assign(out.quant.scale.size(), 0);
-        else return fail("tensor '" + out.name + "': scale / zero_point counts differ");
+        if (out.quant.zero_point.empty())
+          out.quant.zero_point.assign(out.quant.scale.size(), 0);
+        else
+          return fail("tensor '" + out.name + "': scale / zero_point counts differ");
       }
       for (float s : out.quant.scale)
-        if (!(s > 0.0f) || !std::isfinite(s)) return fail("tensor '" + out.name + "': non-positive scale");
+        if (!(s > 0.0f) || !std::isfinite(s))
+          return fail("tensor '" + out.name + "': non-positive scale");
       // Per-axis quantization is checked where it matters (weights, in map_gemm): converters
       // leave inconsistent axes on biases, which Octet recomputes anyway.
     }
     const uint32_t b = t->buffer();
     if (b != 0) {
-      if (!buffers || b >= buffers->size()) return fail("tensor '" + out.name + "' names a missing buffer");
+      if (!buffers || b >= buffers->size())
+        return fail("tensor '" + out.name + "' names a missing buffer");
       const tfl::Buffer* buf = buffers->Get(b);
       if (buf->data() && buf->data()->size() > 0) {
         out.data = buf->data()->data();
@@ -276,8 +348,9 @@ bool Importer::run() {
       size_t n = 1;
       for (int32_t d : out.shape) n *= static_cast<size_t>(d);
       const size_t es = tfl_type_size(out.type);
-      if (es == 0) return fail("constant tensor '" + out.name + "' has unsupported type " +
-                               tfl::EnumNameTensorType(out.type));
+      if (es == 0)
+        return fail("constant tensor '" + out.name + "' has unsupported type " +
+                    tfl::EnumNameTensorType(out.type));
       if (n * es != out.data_size)
         return fail("constant tensor '" + out.name + "': " + std::to_string(out.data_size) +
                     " bytes for " + std::to_string(n) + " elements");
@@ -298,8 +371,13 @@ bool Importer::run() {
     in.name = t.name;
     in.shape = t.shape;
     switch (t.type) {
-      case tfl::TensorType::FLOAT32: in.dtype = ir::DType::Float32; break;
-      case tfl::TensorType::INT8: in.dtype = ir::DType::Int8; in.quant = int8_quant(i); break;
+      case tfl::TensorType::FLOAT32:
+        in.dtype = ir::DType::Float32;
+        break;
+      case tfl::TensorType::INT8:
+        in.dtype = ir::DType::Int8;
+        in.quant = int8_quant(i);
+        break;
       case tfl::TensorType::UINT8:
         in.dtype = ir::DType::UInt8;
         in.quant = ir::Quant::per_tensor(scale_of(i), int8_zero_point(i) + 128);
@@ -312,8 +390,10 @@ bool Importer::run() {
       return fail("graph input '" + t.name + "' is 8-bit but not quantized");
     const int id = graph_->add_tensor(std::move(in));
     graph_->inputs.push_back(id);
-    if (t.type == tfl::TensorType::UINT8) graph_io_u8_[i] = id;
-    else value_map_[i] = id;
+    if (t.type == tfl::TensorType::UINT8)
+      graph_io_u8_[i] = id;
+    else
+      value_map_[i] = id;
   }
   for (int i : *subgraph->outputs()) {
     if (!valid_index(i)) return fail("graph output index out of range");
@@ -404,11 +484,19 @@ int Importer::output(int i) {
   out.name = t.name;
   out.shape = t.shape;
   switch (t.type) {
-    case tfl::TensorType::FLOAT32: out.dtype = ir::DType::Float32; break;
+    case tfl::TensorType::FLOAT32:
+      out.dtype = ir::DType::Float32;
+      break;
     case tfl::TensorType::INT8:
-    case tfl::TensorType::UINT8: out.dtype = ir::DType::Int8; out.quant = int8_quant(i); break;
-    case tfl::TensorType::INT32: out.dtype = ir::DType::Int32; break;
-    default: return -1;
+    case tfl::TensorType::UINT8:
+      out.dtype = ir::DType::Int8;
+      out.quant = int8_quant(i);
+      break;
+    case tfl::TensorType::INT32:
+      out.dtype = ir::DType::Int32;
+      break;
+    default:
+      return -1;
   }
   if (t.type == tfl::TensorType::UINT8 && is_graph_output_[i]) {
     out.name = t.name + "/int8";
@@ -446,7 +534,9 @@ int Importer::float_constant(int i, const std::string& name) {
   for (int32_t d : t.shape) n *= static_cast<size_t>(d);
   std::vector<float> v(n);
   switch (t.type) {
-    case tfl::TensorType::FLOAT32: std::memcpy(v.data(), t.data, n * 4); break;
+    case tfl::TensorType::FLOAT32:
+      std::memcpy(v.data(), t.data, n * 4);
+      break;
     case tfl::TensorType::FLOAT16:
       for (size_t k = 0; k < n; ++k) {
         uint16_t h;
@@ -477,7 +567,8 @@ int Importer::float_constant(int i, const std::string& name) {
                                  : static_cast<float>(x);
       }
       break;
-    default: return -1;
+    default:
+      return -1;
   }
   return graph_->add_tensor(make_const_tensor(name, ir::DType::Float32, t.shape, v));
 }
@@ -509,7 +600,8 @@ bool Importer::compute_padding(tfl::Padding padding, int in_h, int in_w, int k_h
                                int s_w, int d_h, int d_w, int* top, int* left, int* bottom,
                                int* right) {
   *top = *left = *bottom = *right = 0;
-  if (s_h <= 0 || s_w <= 0 || d_h <= 0 || d_w <= 0) return op_fail("stride/dilation must be positive");
+  if (s_h <= 0 || s_w <= 0 || d_h <= 0 || d_w <= 0)
+    return op_fail("stride/dilation must be positive");
   if (padding == tfl::Padding::VALID) return true;
   auto same = [](int in, int k, int s, int d, int* before, int* after) {
     const int out = (in + s - 1) / s;
@@ -528,7 +620,8 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
   const auto& outs = *op->outputs();
   // Options-type check: a mismatch means a corrupted file (or a schema mistake).
   auto expect = [&](tfl::BuiltinOptions type) {
-    return op->builtin_options_type() == type || op->builtin_options_type() == tfl::BuiltinOptions::NONE;
+    return op->builtin_options_type() == type ||
+           op->builtin_options_type() == tfl::BuiltinOptions::NONE;
   };
   if (ins.size() == 0 || outs.size() == 0) return op_fail("no inputs or outputs");
   for (int i : ins)
@@ -536,24 +629,37 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
       return op_fail("input '" + tt(i).name + "' is read before it is produced");
   switch (code) {
     case kConv2D:
-      if (!expect(tfl::BuiltinOptions::Conv2DOptions)) return op_fail("options do not match the op");
+      if (!expect(tfl::BuiltinOptions::Conv2DOptions))
+        return op_fail("options do not match the op");
       return map_gemm(op, code);
     case kDepthwiseConv2D:
-      if (!expect(tfl::BuiltinOptions::DepthwiseConv2DOptions)) return op_fail("options do not match the op");
+      if (!expect(tfl::BuiltinOptions::DepthwiseConv2DOptions))
+        return op_fail("options do not match the op");
       return map_gemm(op, code);
     case kFullyConnected:
-      if (!expect(tfl::BuiltinOptions::FullyConnectedOptions)) return op_fail("options do not match the op");
+      if (!expect(tfl::BuiltinOptions::FullyConnectedOptions))
+        return op_fail("options do not match the op");
       return map_gemm(op, code);
     case kAveragePool2D:
     case kMaxPool2D:
       if (op->builtin_options_type() != tfl::BuiltinOptions::Pool2DOptions)
         return op_fail("missing Pool2DOptions");
       return map_pool(op, code);
-    case kAdd: case kSub: case kMul: case kDiv: return map_binary(op, code);
-    case kLogistic: case kTanh: case kRelu: case kRelu6: case kHardSwish: case kSqrt:
+    case kAdd:
+    case kSub:
+    case kMul:
+    case kDiv:
+      return map_binary(op, code);
+    case kLogistic:
+    case kTanh:
+    case kRelu:
+    case kRelu6:
+    case kHardSwish:
+    case kSqrt:
     case kReluN1To1:
       return map_unary(op, code);
-    default: break;
+    default:
+      break;
   }
 
   const int x_tfl = ins[0];
@@ -566,7 +672,8 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
       const int x = value(x_tfl);
       const int y = output(outs[0]);
       if (y < 0) return op_fail("unsupported output type");
-      if (quantized && (scale_of(x_tfl) != scale_of(outs[0]) || int8_zero_point(x_tfl) != int8_zero_point(outs[0])))
+      if (quantized && (scale_of(x_tfl) != scale_of(outs[0]) ||
+                        int8_zero_point(x_tfl) != int8_zero_point(outs[0])))
         return op_fail("input and output quantization differ");
       ir::Op r = new_op(ir::OpType::Reshape);
       r.inputs = {x};
@@ -625,7 +732,8 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
     }
     case kMean: {
       std::vector<int64_t> axes;
-      if (ins.size() < 2 || !read_int_vector(ins[1], &axes)) return op_fail("axes must be a constant");
+      if (ins.size() < 2 || !read_int_vector(ins[1], &axes))
+        return op_fail("axes must be a constant");
       const tfl::ReducerOptions* o = op->builtin_options_as_ReducerOptions();
       fb::MeanOptionsT mo;
       const int rank = static_cast<int>(tt(x_tfl).shape.size());
@@ -643,7 +751,8 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
       if (!o) return op_fail("missing ConcatenationOptions");
       bool ok;
       const ir::Activation act = map_activation(o->fused_activation_function(), &ok);
-      if (!ok || act != ir::Activation::None) return op_fail("fused activation on CONCATENATION is not supported");
+      if (!ok || act != ir::Activation::None)
+        return op_fail("fused activation on CONCATENATION is not supported");
       ir::Op c = new_op(ir::OpType::Concat);
       for (int i : ins) c.inputs.push_back(value(i));
       c.outputs = {output(outs[0])};
@@ -657,7 +766,8 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
     case kPad:
     case kPadV2: {
       std::vector<int64_t> pads;
-      if (ins.size() < 2 || !read_int_vector(ins[1], &pads)) return op_fail("paddings must be a constant");
+      if (ins.size() < 2 || !read_int_vector(ins[1], &pads))
+        return op_fail("paddings must be a constant");
       if (code == kPadV2 && ins.size() > 2 && ins[2] >= 0) {
         const TflTensor& pv = tt(ins[2]);
         bool is_default = false;
@@ -667,7 +777,8 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
             std::memcpy(&f, pv.data, 4);
             is_default = !quantized && f == 0.0f;
           } else if (quantized && is_quantized_type(ins[2])) {
-            const int v = pv.type == tfl::TensorType::INT8 ? static_cast<int8_t>(pv.data[0]) : pv.data[0];
+            const int v =
+                pv.type == tfl::TensorType::INT8 ? static_cast<int8_t>(pv.data[0]) : pv.data[0];
             const int64_t zp = pv.quant.zero_point.empty() ? 0 : pv.quant.zero_point[0];
             is_default = v == zp && scale_of(ins[2]) == scale_of(x_tfl) &&
                          int8_zero_point(ins[2]) == int8_zero_point(x_tfl);
@@ -686,7 +797,8 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
     }
     case kTranspose: {
       std::vector<int64_t> perm;
-      if (ins.size() < 2 || !read_int_vector(ins[1], &perm)) return op_fail("perm must be a constant");
+      if (ins.size() < 2 || !read_int_vector(ins[1], &perm))
+        return op_fail("perm must be a constant");
       fb::TransposeOptionsT to;
       for (int64_t v : perm) to.perm.push_back(static_cast<int>(v));
       ir::Op t = new_op(ir::OpType::Transpose);
@@ -713,7 +825,8 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
       emit(std::move(s));
       return true;
     }
-    default: break;
+    default:
+      break;
   }
   return op_fail("unsupported TFLite op " + op_name_ + " (output '" + tt(outs[0]).name +
                  "'). Supported ops: " + tflite_supported_ops());
@@ -726,15 +839,17 @@ bool Importer::map_gemm(const tfl::Operator* op, int32_t code) {
   const int w_tfl = ins[1];
   const int b_tfl = ins.size() > 2 ? ins[2] : -1;
   const TflTensor& w = tt(w_tfl);
-  if (!w.data) return op_fail("weights '" + w.name + "' are not constant (Octet needs constant weights)");
+  if (!w.data)
+    return op_fail("weights '" + w.name + "' are not constant (Octet needs constant weights)");
   const TflTensor& x = tt(x_tfl);
   const TflTensor& y = tt(y_tfl);
   const bool quantized = is_quantized_type(x_tfl);
-  if (quantized != is_quantized_type(y_tfl)) return op_fail("mixed float/quantized input and output");
+  if (quantized != is_quantized_type(y_tfl))
+    return op_fail("mixed float/quantized input and output");
 
   bool ok = true;
   ir::Activation act = ir::Activation::None;
-  ir::Op out = new_op(code == kConv2D ? ir::OpType::Conv2D
+  ir::Op out = new_op(code == kConv2D            ? ir::OpType::Conv2D
                       : code == kDepthwiseConv2D ? ir::OpType::DepthwiseConv2D
                                                  : ir::OpType::FullyConnected);
   std::vector<int32_t> w_shape = w.shape;
@@ -749,17 +864,22 @@ bool Importer::map_gemm(const tfl::Operator* op, int32_t code) {
       const tfl::Conv2DOptions* o = op->builtin_options_as_Conv2DOptions();
       if (!o) return op_fail("missing Conv2DOptions");
       padding = o->padding();
-      co.stride_h = o->stride_h(); co.stride_w = o->stride_w();
-      co.dilation_h = o->dilation_h_factor(); co.dilation_w = o->dilation_w_factor();
+      co.stride_h = o->stride_h();
+      co.stride_w = o->stride_w();
+      co.dilation_h = o->dilation_h_factor();
+      co.dilation_w = o->dilation_w_factor();
       act = map_activation(o->fused_activation_function(), &ok);
-      if (w.shape[3] <= 0 || x.shape[3] % w.shape[3] != 0) return op_fail("input channels do not divide by weight channels");
+      if (w.shape[3] <= 0 || x.shape[3] % w.shape[3] != 0)
+        return op_fail("input channels do not divide by weight channels");
       co.groups = x.shape[3] / w.shape[3];
     } else {
       const tfl::DepthwiseConv2DOptions* o = op->builtin_options_as_DepthwiseConv2DOptions();
       if (!o) return op_fail("missing DepthwiseConv2DOptions");
       padding = o->padding();
-      co.stride_h = o->stride_h(); co.stride_w = o->stride_w();
-      co.dilation_h = o->dilation_h_factor(); co.dilation_w = o->dilation_w_factor();
+      co.stride_h = o->stride_h();
+      co.stride_w = o->stride_w();
+      co.dilation_h = o->dilation_h_factor();
+      co.dilation_w = o->dilation_w_factor();
       act = map_activation(o->fused_activation_function(), &ok);
       if (w.shape[0] != 1) return op_fail("depthwise weights must be [1, KH, KW, C*M]");
       if (x.shape[3] <= 0 || w.shape[3] % x.shape[3] != 0) return op_fail("bad depth multiplier");
@@ -810,7 +930,9 @@ bool Importer::map_gemm(const tfl::Operator* op, int32_t code) {
     if (!b.data) return op_fail("bias must be constant");
     size_t n = 1;
     for (int32_t d : b.shape) n *= d;
-    if (static_cast<int64_t>(n) != oc) return op_fail("bias has " + std::to_string(n) + " entries for " + std::to_string(oc) + " output channels");
+    if (static_cast<int64_t>(n) != oc)
+      return op_fail("bias has " + std::to_string(n) + " entries for " + std::to_string(oc) +
+                     " output channels");
   }
   const std::string wname = w.name;
 
@@ -819,7 +941,8 @@ bool Importer::map_gemm(const tfl::Operator* op, int32_t code) {
     if (w.type != tfl::TensorType::FLOAT32 && !options_.dequantize_hybrid_weights)
       return op_fail("hybrid weights and dequantize_hybrid_weights is off");
     const int w_id = float_constant(w_tfl, wname);
-    if (w_id < 0) return op_fail("cannot read weights of type " + std::string(tfl::EnumNameTensorType(w.type)));
+    if (w_id < 0)
+      return op_fail("cannot read weights of type " + std::string(tfl::EnumNameTensorType(w.type)));
     graph_->tensors[w_id].shape = w_shape;
     int b_id;
     if (b_tfl >= 0) {
@@ -827,7 +950,8 @@ bool Importer::map_gemm(const tfl::Operator* op, int32_t code) {
       if (b_id < 0) return op_fail("cannot read bias");
     } else {
       b_id = graph_->add_tensor(make_const_tensor(out.name + "/bias", ir::DType::Float32,
-                                                  {static_cast<int32_t>(oc)}, std::vector<float>(oc, 0.0f)));
+                                                  {static_cast<int32_t>(oc)},
+                                                  std::vector<float>(oc, 0.0f)));
     }
     activation_range_float(act, &out.act_min, &out.act_max);
     out.inputs = {x_id, w_id, b_id};
@@ -851,7 +975,8 @@ bool Importer::map_gemm(const tfl::Operator* op, int32_t code) {
   }
   std::vector<int32_t> centered(total);
   for (int64_t c = 0; c < oc; ++c) {
-    const int64_t zp = w.quant.zero_point.size() == 1 ? w.quant.zero_point[0] : w.quant.zero_point[c];
+    const int64_t zp =
+        w.quant.zero_point.size() == 1 ? w.quant.zero_point[0] : w.quant.zero_point[c];
     for (int64_t k = 0; k < layout.per_channel; ++k) {
       const int64_t i = layout.index(c, k);
       const int q = w.type == tfl::TensorType::INT8 ? static_cast<int8_t>(w.data[i]) : w.data[i];
@@ -932,17 +1057,27 @@ bool Importer::map_binary(const tfl::Operator* op, int32_t code) {
   if (ins.size() != 2 || ins[0] < 0 || ins[1] < 0) return op_fail("expects two inputs");
   const int y_tfl = (*op->outputs())[0];
   tfl::ActivationFunctionType fa = tfl::ActivationFunctionType::NONE;
-  if (code == kAdd) { if (auto* o = op->builtin_options_as_AddOptions()) fa = o->fused_activation_function(); }
-  if (code == kSub) { if (auto* o = op->builtin_options_as_SubOptions()) fa = o->fused_activation_function(); }
-  if (code == kMul) { if (auto* o = op->builtin_options_as_MulOptions()) fa = o->fused_activation_function(); }
-  if (code == kDiv) { if (auto* o = op->builtin_options_as_DivOptions()) fa = o->fused_activation_function(); }
+  if (code == kAdd) {
+    if (auto* o = op->builtin_options_as_AddOptions()) fa = o->fused_activation_function();
+  }
+  if (code == kSub) {
+    if (auto* o = op->builtin_options_as_SubOptions()) fa = o->fused_activation_function();
+  }
+  if (code == kMul) {
+    if (auto* o = op->builtin_options_as_MulOptions()) fa = o->fused_activation_function();
+  }
+  if (code == kDiv) {
+    if (auto* o = op->builtin_options_as_DivOptions()) fa = o->fused_activation_function();
+  }
   bool ok;
   const ir::Activation act = map_activation(fa, &ok);
   if (!ok) return op_fail("unsupported fused activation");
   const bool quantized = is_quantized_type(y_tfl);
   if (quantized && code == kDiv) return op_fail("int8 DIV is not supported");
-  ir::Op b = new_op(code == kAdd ? ir::OpType::Add : code == kSub ? ir::OpType::Sub
-                    : code == kMul ? ir::OpType::Mul : ir::OpType::Div);
+  ir::Op b = new_op(code == kAdd   ? ir::OpType::Add
+                    : code == kSub ? ir::OpType::Sub
+                    : code == kMul ? ir::OpType::Mul
+                                   : ir::OpType::Div);
   b.activation = act;
   for (int i : ins) {
     const int id = value(i);
@@ -952,8 +1087,10 @@ bool Importer::map_binary(const tfl::Operator* op, int32_t code) {
     b.inputs.push_back(id);
   }
   b.outputs = {output(y_tfl)};
-  if (quantized) activation_range_quantized(act, scale_of(y_tfl), int8_zero_point(y_tfl), &b.q_min, &b.q_max);
-  else activation_range_float(act, &b.act_min, &b.act_max);
+  if (quantized)
+    activation_range_quantized(act, scale_of(y_tfl), int8_zero_point(y_tfl), &b.q_min, &b.q_max);
+  else
+    activation_range_float(act, &b.act_min, &b.act_max);
   emit(std::move(b));
   return true;
 }
@@ -963,13 +1100,32 @@ bool Importer::map_unary(const tfl::Operator* op, int32_t code) {
   ref::UnaryOp u = ref::UnaryOp::kRelu;
   ir::OpType type = ir::OpType::Relu;
   switch (code) {
-    case kLogistic: u = ref::UnaryOp::kLogistic; type = ir::OpType::Logistic; break;
-    case kTanh: u = ref::UnaryOp::kTanh; type = ir::OpType::Tanh; break;
-    case kRelu: u = ref::UnaryOp::kRelu; type = ir::OpType::Relu; break;
-    case kRelu6: u = ref::UnaryOp::kRelu6; type = ir::OpType::Relu6; break;
-    case kHardSwish: u = ref::UnaryOp::kHardSwish; type = ir::OpType::HardSwish; break;
-    case kSqrt: u = ref::UnaryOp::kSqrt; type = ir::OpType::Sqrt; break;
-    case kReluN1To1: break;
+    case kLogistic:
+      u = ref::UnaryOp::kLogistic;
+      type = ir::OpType::Logistic;
+      break;
+    case kTanh:
+      u = ref::UnaryOp::kTanh;
+      type = ir::OpType::Tanh;
+      break;
+    case kRelu:
+      u = ref::UnaryOp::kRelu;
+      type = ir::OpType::Relu;
+      break;
+    case kRelu6:
+      u = ref::UnaryOp::kRelu6;
+      type = ir::OpType::Relu6;
+      break;
+    case kHardSwish:
+      u = ref::UnaryOp::kHardSwish;
+      type = ir::OpType::HardSwish;
+      break;
+    case kSqrt:
+      u = ref::UnaryOp::kSqrt;
+      type = ir::OpType::Sqrt;
+      break;
+    case kReluN1To1:
+      break;
   }
   const bool quantized = is_quantized_type(x_tfl);
   ir::Op o = new_op(type);
@@ -1024,8 +1180,10 @@ bool import_tflite(const std::string& path, const ImportOptions& options, ir::Gr
     *error = "cannot open '" + path + "'";
     return false;
   }
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  // FlatBuffers reads scalars unaligned-safe but the verifier expects a stable buffer; copy is fine.
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
+                             std::istreambuf_iterator<char>());
+  // FlatBuffers reads scalars unaligned-safe but the verifier expects a stable buffer; copy is
+  // fine.
   if (!import_tflite_buffer(bytes.data(), bytes.size(), options, graph, error)) {
     *error = path + ": " + *error;
     return false;

@@ -80,7 +80,6 @@ void prepare_chunk(const DwConvQs8Params& p, int c0, __mmask64 mask, int row_gro
   __m512i bias_n[4];
   __m512 mult_n[4];
   bool small = true;
-  const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7FFFFFFF));
   for (int q = 0; q < 4; ++q) {
     const __mmask16 lanes = static_cast<__mmask16>(mask >> (16 * q));
     const __m512i b = p.bias != nullptr ? _mm512_maskz_loadu_epi32(lanes, p.bias + c0 + 16 * q)
@@ -92,10 +91,10 @@ void prepare_chunk(const DwConvQs8Params& p, int c0, __mmask64 mask, int row_gro
     bias_n[q] = _mm512_sub_epi32(b, _mm512_slli_epi32(sum[q], 7));
     // |acc| <= |bias| + 128 * sum|w|; bound |acc * m| with a margin for float rounding.
     const __m512 bound = _mm512_mul_ps(
-        _mm512_mul_ps(_mm512_add_ps(_mm512_and_ps(_mm512_cvtepi32_ps(b), abs_mask),
+        _mm512_mul_ps(_mm512_add_ps(_mm512_abs_ps(_mm512_cvtepi32_ps(b)),
                                     _mm512_mul_ps(_mm512_cvtepi32_ps(abs_sum[q]),
                                                   _mm512_set1_ps(128.0f))),
-                      _mm512_and_ps(mult_n[q], abs_mask)),
+                      _mm512_abs_ps(mult_n[q])),
         _mm512_set1_ps(1.001f));
     // Not-less-than also catches NaN / inf multipliers.
     if (_mm512_mask_cmp_ps_mask(lanes, bound, _mm512_set1_ps(2.0e9f), _CMP_LT_OQ) != lanes) {

@@ -932,9 +932,14 @@ class Importer {
   }
 
   bool unsupported() {
+    const std::string& type = node_->op_type();
     std::string domain = node_->domain().empty() ? "" : node_->domain() + ".";
-    return fail("unsupported ONNX op '" + domain + node_->op_type() + "'" +
-                (node_->op_type() == "Cast" ? " (to a non-float type on an activation)" : "") +
+    static const std::set<std::string> kConstantOnly = {"ConstantOfShape", "Equal", "Not", "Range"};
+    std::string detail;
+    if (type == "Cast") detail = " (to a non-float type on an activation)";
+    if (domain.empty() && kConstantOnly.count(type))
+      detail = " on activations (only constant inputs are supported, by folding)";
+    return fail("unsupported ONNX op '" + domain + type + "'" + detail +
                 "; supported ops: " + onnx_supported_ops());
   }
 

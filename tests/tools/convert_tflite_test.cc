@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -450,6 +451,93 @@ TEST(TfliteReal, OutputsMatchLiteRt) {
     EXPECT_LE(max_diff, c.max_lsb);
     EXPECT_EQ(argmax_mine, argmax_ref);
     ++case_index;
+  }
+}
+
+// Tensor by tensor on the small int8 models: every int8 activation Octet computes (captured by
+// the observer while it is live) against LiteRT's (experimental_preserve_all_tensors), same input.
+TEST(TfliteReal, EveryTensorMatchesLiteRtWithinOneLsb) {
+  const std::string python = std::string(OCTET_CONVERT_BUILD_DIR) + "/litert-venv/bin/python";
+  REQUIRE_SHARED(model("mlperf-tiny/mlperftiny_ic_resnet8_cifar10_int8.tflite"));
+  if (!exists(python) ||
+      std::system((python + " -c 'import ai_edge_litert, numpy' 2>/dev/null").c_str()) != 0)
+    GTEST_SKIP() << "LiteRT not installed (see OutputsMatchLiteRt)";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"mlperf-tiny/mlperftiny_ic_resnet8_cifar10_int8.tflite", "cifar10/dog_0002.jpg"},
+      {"mlperf-tiny/mlperftiny_vww_mobilenetv1_0.25_96_int8.tflite",
+       "images/tflm_no_person_96x96.bmp"},
+      {"mlperf-tiny/mlperftiny_kws_dscnn_int8.tflite", ""},
+  };
+  int case_index = 0;
+  for (const auto& [m, image] : cases) {
+    SCOPED_TRACE(m);
+    ir::Graph g;
+    std::string error;
+    ASSERT_TRUE(import_tflite(model(m), ImportOptions(), &g, &error)) << error;
+    Sample sample;
+    if (image.empty()) {
+      sample = random_samples(g, 1, -20.0f, 20.0f, 17)[0];
+    } else {
+      ASSERT_TRUE(load_sample_file(kShared + "/data/" + image, g, raw_pixel_normalization(g),
+                                   &sample, &error))
+          << error;
+    }
+    const ir::Tensor& in = g.tensors[g.inputs[0]];
+    tools::InputSpec spec;
+    spec.type = tools::ElementType::kInt8;
+    spec.shape = in.shape;
+    spec.quantized = true;
+    spec.scale = in.quant.scale[0];
+    spec.zero_point = in.quant.zero_point[0];
+    std::vector<uint8_t> in_bytes;
+    ASSERT_TRUE(tools::float_to_input(sample[0].data(), sample[0].size(), spec, &in_bytes, &error))
+        << error;
+    const std::string dir =
+        std::string(OCTET_CONVERT_BUILD_DIR) + "/litert-all" + std::to_string(case_index++);
+    mkdir(dir.c_str(), 0755);
+    std::vector<int64_t> shape(in.shape.begin(), in.shape.end());
+    ASSERT_TRUE(tools::save_npy(dir + "/in.npy", spec.type, shape, in_bytes.data(), in_bytes.size(),
+                                &error));
+    const std::string cmd = python + " " + OCTET_LITERT_SCRIPT + " " + model(m) + " " + dir +
+                            "/in.npy " + dir + "/out.npy " + dir;
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+
+    GraphRunner runner;
+    ASSERT_TRUE(runner.open(g, &error)) << error;
+    ASSERT_TRUE(runner.set_inputs(sample, &error)) << error;
+    std::map<std::string, std::vector<float>> mine;
+    ASSERT_TRUE(runner.invoke(
+        [&](int op) {
+          for (int t : runner.op_outputs(op))
+            if (t >= 0 && runner.info(t).name && runner.info(t).dtype == OCTET_INT8)
+              mine[runner.info(t).name] = runner.tensor_as_float(t);
+        },
+        &error))
+        << error;
+    std::ifstream names(dir + "/names.txt");
+    std::string line;
+    int compared = 0;
+    while (std::getline(names, line)) {
+      const size_t tab = line.find('\t');
+      const std::string index = line.substr(0, tab), name = line.substr(tab + 1);
+      auto it = mine.find(name);
+      if (it == mine.end()) continue;  // constants, graph input, fused-away tensors
+      const int t = runner.tensor_index(name);
+      tools::NpyArray ref;
+      ASSERT_TRUE(tools::load_npy(dir + "/" + index + ".npy", &ref, &error)) << error;
+      ASSERT_EQ(ref.num_elements(), it->second.size()) << name;
+      const float scale = runner.info(t).scale;
+      const int32_t zp = runner.info(t).zero_point;
+      int max_diff = 0;
+      for (size_t i = 0; i < it->second.size(); ++i) {
+        const int q = static_cast<int>(std::lround(it->second[i] / scale)) + zp;
+        max_diff = std::max(max_diff, std::abs(q - static_cast<int8_t>(ref.data[i])));
+      }
+      EXPECT_LE(max_diff, 1) << name;
+      ++compared;
+    }
+    printf("%s: %d int8 tensors compared with LiteRT\n", m.c_str(), compared);
+    EXPECT_GE(compared, static_cast<int>(g.ops.size()) / 2);
   }
 }
 

@@ -1,21 +1,26 @@
 #!/usr/bin/env python3
 """Reference outputs from LiteRT for Octet's importer tests.
 
-usage: litert_reference.py MODEL.tflite INPUT.npy OUTPUT.npy
+usage: litert_reference.py MODEL.tflite INPUT.npy OUTPUT.npy [ALL_TENSORS_DIR]
 Feeds INPUT.npy (already in the model's input dtype) to input 0 and saves output 0 as is.
+With ALL_TENSORS_DIR, also saves every int8/uint8 activation tensor as DIR/<index>.npy and
+lists "index<TAB>name" in DIR/names.txt (tensor-by-tensor comparison).
 """
 import sys
+import warnings
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
 
 def main() -> int:
-    if len(sys.argv) != 4:
+    warnings.filterwarnings("ignore", message=".*experimental_preserve_all_tensors.*")
+    if len(sys.argv) not in (4, 5):
         print(__doc__, file=sys.stderr)
         return 2
-    model, input_path, output_path = sys.argv[1:]
-    interpreter = Interpreter(model_path=model)
+    model, input_path, output_path = sys.argv[1:4]
+    all_dir = sys.argv[4] if len(sys.argv) == 5 else None
+    interpreter = Interpreter(model_path=model, experimental_preserve_all_tensors=all_dir is not None)
     interpreter.allocate_tensors()
     detail = interpreter.get_input_details()[0]
     data = np.load(input_path).astype(detail["dtype"]).reshape(detail["shape"])
@@ -23,6 +28,18 @@ def main() -> int:
     interpreter.invoke()
     out = interpreter.get_output_details()[0]
     np.save(output_path, interpreter.get_tensor(out["index"]))
+    if all_dir:
+        constants = set()
+        with open(f"{all_dir}/names.txt", "w") as names:
+            for t in interpreter.get_tensor_details():
+                if t["dtype"] not in (np.int8, np.uint8) or not t["quantization"][0]:
+                    continue
+                try:
+                    value = interpreter.get_tensor(t["index"])
+                except ValueError:
+                    continue
+                np.save(f"{all_dir}/{t['index']}.npy", value)
+                names.write(f"{t['index']}\t{t['name']}\n")
     return 0
 
 

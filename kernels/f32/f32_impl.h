@@ -4,7 +4,13 @@
 //   T::V        a vector of T::kLanes floats;   T::Q  a vector of 4 floats
 //   zero, load, load_partial(p, n < kLanes), fma(a, b, acc), store, store_partial(p, v, n),
 //   vmin, vmax, dup;  reduce4(a, b, c, d) -> Q of the four horizontal sums;
-//   qload, qadd, qmin, qmax, qdup, qstore, qstore_partial(p, q, n < 4)
+//   qload, qadd, qmin, qmax, qdup, qstore, qstore_partial(p, q, n < 4), transpose4(q0..q3)
+//   kMR / kMR1: pixels per register tile of the outer-product conv (2 / 1 vectors of channels)
+//
+// Three forms: FullyConnected and grouped Conv2D are dot products along contiguous K runs with
+// a horizontal reduction per output (no packing at all); Conv2D with groups == 1 is an outer
+// product over a weight block transposed into a stack buffer (conv2d_packed); depthwise is
+// vectorized over channels.
 //
 // Include only from those files (the intrinsics need the file's -m flags).
 #pragma once

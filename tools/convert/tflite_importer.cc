@@ -549,6 +549,9 @@ int Importer::float_constant(int i, const std::string& name) {
       // Hybrid weights: dequantize per axis.
       if (!t.quant.present()) return -1;
       const int axis = t.quant.scale.size() > 1 ? t.quant.axis : -1;
+      if (axis >= static_cast<int>(t.shape.size()) ||
+          (axis >= 0 && t.shape[axis] != static_cast<int32_t>(t.quant.scale.size())))
+        return -1;  // per-axis scales that do not match the shape
       size_t inner = 1;
       if (axis >= 0)
         for (size_t d = axis + 1; d < t.shape.size(); ++d) inner *= t.shape[d];
@@ -737,7 +740,11 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
       const tfl::ReducerOptions* o = op->builtin_options_as_ReducerOptions();
       fb::MeanOptionsT mo;
       const int rank = static_cast<int>(tt(x_tfl).shape.size());
-      for (int64_t a : axes) mo.axes.push_back(static_cast<int>(a < 0 ? a + rank : a));
+      for (int64_t a : axes) {
+        const int64_t axis = a < 0 ? a + rank : a;
+        if (axis < 0 || axis >= rank) return op_fail("axis out of range");
+        mo.axes.push_back(static_cast<int>(axis));
+      }
       mo.keep_dims = o && o->keep_dims();
       ir::Op m = new_op(ir::OpType::Mean);
       m.inputs = {value(x_tfl)};
@@ -759,6 +766,7 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
       const int rank = static_cast<int>(tt(outs[0]).shape.size());
       fb::ConcatOptionsT co;
       co.axis = o->axis() < 0 ? o->axis() + rank : o->axis();
+      if (co.axis < 0 || co.axis >= rank) return op_fail("axis out of range");
       c.options.Set(std::move(co));
       emit(std::move(c));
       return true;
@@ -786,8 +794,12 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
         }
         if (!is_default) return op_fail("only zero padding values are supported");
       }
+      if (pads.size() != 2 * tt(x_tfl).shape.size()) return op_fail("paddings must be [rank, 2]");
       fb::PadOptionsT po;
-      for (int64_t p : pads) po.paddings.push_back(static_cast<int>(p));
+      for (int64_t p : pads) {
+        if (p < 0) return op_fail("negative padding");
+        po.paddings.push_back(static_cast<int>(p));
+      }
       ir::Op p = new_op(ir::OpType::Pad);
       p.inputs = {value(x_tfl)};
       p.outputs = {output(outs[0])};
@@ -799,6 +811,11 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
       std::vector<int64_t> perm;
       if (ins.size() < 2 || !read_int_vector(ins[1], &perm))
         return op_fail("perm must be a constant");
+      if (perm.size() != tt(x_tfl).shape.size())
+        return op_fail("perm must have one entry per axis");
+      for (int64_t v : perm)
+        if (v < 0 || v >= static_cast<int64_t>(perm.size()))
+          return op_fail("perm entry out of range");
       fb::TransposeOptionsT to;
       for (int64_t v : perm) to.perm.push_back(static_cast<int>(v));
       ir::Op t = new_op(ir::OpType::Transpose);
@@ -812,8 +829,12 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
       std::vector<int64_t> begin, size;
       if (ins.size() < 3 || !read_int_vector(ins[1], &begin) || !read_int_vector(ins[2], &size))
         return op_fail("begin/size must be constants");
+      if (begin.size() != tt(x_tfl).shape.size() || size.size() != begin.size())
+        return op_fail("begin/size must have one entry per axis");
       fb::SliceOptionsT so;
       for (size_t d = 0; d < begin.size(); ++d) {
+        if (begin[d] < 0 || begin[d] > tt(x_tfl).shape[d])
+          return op_fail("slice begins out of range");
         so.begin.push_back(static_cast<int>(begin[d]));
         const int64_t extent = size[d] < 0 ? tt(x_tfl).shape[d] - begin[d] : size[d];
         so.size.push_back(static_cast<int>(extent));

@@ -604,6 +604,36 @@ TEST(OnnxImporter, PoolingAndMeans) {
   }
 }
 
+// ceil_mode adds the partial last window (as extra end padding that pooling ignores).
+TEST(OnnxImporter, PoolingCeilMode) {
+  const auto x = random_values(36, 42);  // [1,1,6,6]
+  for (const std::string op : {"MaxPool", "AveragePool"}) {
+    MB m(13);
+    m.input("x", {1, 1, 6, 6});
+    auto* n = m.node(op, {"x"}, {"y"});
+    MB::attr_ints(n, "kernel_shape", {3, 3});
+    MB::attr_ints(n, "strides", {2, 2});
+    MB::attr_i(n, "ceil_mode", 1);
+    m.output("y");
+    std::vector<float> expected;
+    for (int oy = 0; oy < 3; ++oy)
+      for (int ox = 0; ox < 3; ++ox) {
+        float mx = -INFINITY, sum = 0;
+        int cnt = 0;
+        for (int y = 2 * oy; y < std::min(2 * oy + 3, 6); ++y)
+          for (int xx = 2 * ox; xx < std::min(2 * ox + 3, 6); ++xx) {
+            mx = std::max(mx, x[y * 6 + xx]);
+            sum += x[y * 6 + xx];
+            ++cnt;
+          }
+        expected.push_back(op == "MaxPool" ? mx : sum / cnt);
+      }
+    std::vector<std::vector<float>> out;
+    ASSERT_TRUE(run_model(m, {x}, &out)) << op;
+    EXPECT_TRUE(all_near(out[0], expected, 1e-6f)) << op;
+  }
+}
+
 // Conv output -> Flatten / Reshape must see NCHW element order (the classic layout bug).
 TEST(OnnxImporter, FlattenAndReshapeAfterConvKeepOnnxOrder) {
   const Dims shape = {1, 3, 2, 2};

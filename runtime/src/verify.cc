@@ -531,17 +531,6 @@ octet_status verify_memory_plan(octet_model& m) {
     d.live_begin = 0;
     d.live_end = -1;
     d.producer = -1;
-    if (d.constant || d.arena_offset < 0) continue;  // unplanned: must stay unreferenced
-    const uint64_t offset = static_cast<uint64_t>(d.arena_offset);
-    if (offset > m.arena_size || d.size_bytes > m.arena_size - offset)
-      return set_error(OCTET_ERROR_INVALID_MODEL,
-                       "tensor %d '%s': arena range [%llu, +%llu) exceeds the arena (%llu bytes)",
-                       t, d.name, static_cast<unsigned long long>(offset),
-                       static_cast<unsigned long long>(d.size_bytes),
-                       static_cast<unsigned long long>(m.arena_size));
-    if (offset % dtype_size(d.dtype) != 0)
-      return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s': arena offset %llu is misaligned",
-                       t, d.name, static_cast<unsigned long long>(offset));
   }
   // Graph inputs are live from the start.
   for (int i = 0; i < m.num_inputs; ++i) {
@@ -581,10 +570,31 @@ octet_status verify_memory_plan(octet_model& m) {
     d.live_end = last_op;
   }
   for (int t = 0; t < m.num_tensors; ++t) {
-    const TensorDesc& d = m.tensors[t];
-    if (!d.constant && d.producer != -1 && d.arena_offset < 0)
-      return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s' is used but has no arena offset",
-                       t, d.name);
+    TensorDesc& d = m.tensors[t];
+    if (d.constant) continue;
+    const bool used = d.producer != -1;
+    if (d.arena_offset < 0) {
+      if (used)
+        return set_error(OCTET_ERROR_INVALID_MODEL,
+                         "tensor %d '%s' is used but has no arena offset", t, d.name);
+      continue;
+    }
+    const uint64_t offset = static_cast<uint64_t>(d.arena_offset);
+    const bool inside = offset <= m.arena_size && d.size_bytes <= m.arena_size - offset;
+    const bool aligned = offset % dtype_size(d.dtype) == 0;
+    if (!used && (!inside || !aligned)) {
+      d.arena_offset = -1;  // nothing references it: ignore its placement, give it no address
+      continue;
+    }
+    if (!inside)
+      return set_error(OCTET_ERROR_INVALID_MODEL,
+                       "tensor %d '%s': arena range [%llu, +%llu) exceeds the arena (%llu bytes)",
+                       t, d.name, static_cast<unsigned long long>(offset),
+                       static_cast<unsigned long long>(d.size_bytes),
+                       static_cast<unsigned long long>(m.arena_size));
+    if (!aligned)
+      return set_error(OCTET_ERROR_INVALID_MODEL, "tensor %d '%s': arena offset %llu is misaligned",
+                       t, d.name, static_cast<unsigned long long>(offset));
   }
 
   // Collect live regions, sort by start byte, and look for two that share bytes and time.

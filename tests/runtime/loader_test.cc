@@ -300,6 +300,21 @@ TEST(Loader, MemoryPlanChecks) {
     TestModel tm4 = chain_model(0, 64, 128, 192);
     tm4.add_tensor("unused", DType::Float32, {1000});
     EXPECT_EQ(open_bytes(tm4.serialize()).status, OCTET_OK);
+    // ...and its placement is ignored even when it does not fit (it gets no address).
+    TestModel tm5 = chain_model(0, 64, 128, 192);
+    const int unused = tm5.add_tensor("unused", DType::Float32, {1000});
+    tm5.model.tensors[unused]->arena_offset = 0;
+    AlignedBytes bytes(tm5.serialize());
+    octet_model* model = nullptr;
+    ASSERT_EQ(octet_model_open_buffer(bytes.data(), bytes.size(), &model), OCTET_OK)
+        << octet_last_error();
+    octet_session* session = nullptr;
+    ASSERT_EQ(octet_session_create(model, nullptr, nullptr, 0, &session), OCTET_OK);
+    EXPECT_EQ(octet_session_tensor_data(session, unused), nullptr);
+    EXPECT_NE(octet_session_tensor_data(session, 0), nullptr);
+    EXPECT_EQ(octet_session_invoke(session), OCTET_OK);
+    octet_session_destroy(session);
+    octet_model_close(model);
   }
   // Scratch overlapping a live tensor, and scratch outside the arena.
   {

@@ -229,13 +229,12 @@ TEST(Quantizer, AutoKeepFloatReachesTarget) {
   for (const KeptFloat& k : info.kept_float) EXPECT_EQ(k.reason, "automatic: SQNR target");
 }
 
-// ResNet-8 float, calibrated on the 200 CIFAR-10 images (default percentile method, sequential
-// bias correction), against the float model and MLPerf's own int8 TFLite file run by Octet.
-// One image is 0.5 points here, and MLPerf's int8 file scores one image *above* the float model
-// (72.5 vs 72.0 %), so "within 0.3 points of float" and ">= MLPerf int8" cannot both hold; which
-// 1-3 borderline images flip also moves with the float kernels' summation order. The test holds
-// the int8 graph to: top-1 within 3 images of float and of MLPerf int8, and fidelity to the float
-// model (same predicted class) no worse than MLPerf int8's minus one image.
+// ResNet-8 float, calibrated on the 200 CIFAR-10 images with the defaults (MSE ranges, per-channel
+// weights), against the float model and MLPerf's own int8 TFLite file run by Octet. One image is
+// 0.5 points here, so "within 0.3 points of float" means no image lost. MLPerf's int8 file scores
+// one image *above* the float model (72.5 vs 72.0 %) while agreeing with it less (96 %), so the
+// test holds Octet's int8 to float's top-1 and to at least MLPerf's agreement with float.
+// Sequential bias correction (opt-in) must then raise the output SQNR.
 TEST(QuantizerReal, ResNet8CalibratedInt8MatchesFloatTop1) {
   const std::string f = kShared + "/models/mlperf-tiny/mlperftiny_ic_resnet8_cifar10_float.tflite";
   const std::string mq = kShared + "/models/mlperf-tiny/mlperftiny_ic_resnet8_cifar10_int8.tflite";
@@ -256,13 +255,6 @@ TEST(QuantizerReal, ResNet8CalibratedInt8MatchesFloatTop1) {
   QuantizeInfo info;
   ASSERT_TRUE(quantize_graph(g, calib, QuantizeOptions(), &q, &info, &error)) << error;
   EXPECT_TRUE(info.kept_float.empty());
-  const std::vector<Sample> subset(samples.begin(), samples.begin() + 64);
-  Comparison before, after;
-  ASSERT_TRUE(compare_graphs(g, q, info, subset, false, &before, &error)) << error;
-  ASSERT_GT(correct_bias(g, &q, info, subset, &error), 0) << error;
-  ASSERT_TRUE(compare_graphs(g, q, info, subset, false, &after, &error)) << error;
-  EXPECT_GT(after.output.sqnr_db(), before.output.sqnr_db()) << "bias correction must help";
-  EXPECT_GT(after.output.sqnr_db(), 22.0);
 
   std::vector<LabeledFile> files;
   ASSERT_TRUE(load_labels_csv(data, &files, &error)) << error;
@@ -272,13 +264,22 @@ TEST(QuantizerReal, ResNet8CalibratedInt8MatchesFloatTop1) {
   const double n = ours.count;
   printf(
       "ResNet-8, 200 CIFAR-10 images: float %.1f %%, Octet int8 %.1f %% (agreement %.1f %%), "
-      "MLPerf int8 through Octet %.1f %% (agreement %.1f %%); output SQNR %.2f -> %.2f dB\n",
+      "MLPerf int8 through Octet %.1f %% (agreement %.1f %%)\n",
       100 * ours.float_correct / n, 100 * ours.int8_correct / n, 100 * ours.agree / n,
-      100 * theirs.int8_correct / n, 100 * theirs.agree / n, before.output.sqnr_db(),
-      after.output.sqnr_db());
-  EXPECT_GE(ours.int8_correct, ours.float_correct - 3);
-  EXPECT_GE(ours.int8_correct, theirs.int8_correct - 3);
-  EXPECT_GE(ours.agree, theirs.agree - 1);
+      100 * theirs.int8_correct / n, 100 * theirs.agree / n);
+  EXPECT_GE(100.0 * ours.int8_correct / n, 100.0 * ours.float_correct / n - 0.3);
+  EXPECT_GE(ours.agree, theirs.agree);
+  EXPECT_GE(ours.int8_correct, theirs.int8_correct - 1);
+
+  const std::vector<Sample> subset(samples.begin(), samples.begin() + 64);
+  Comparison before, after;
+  ASSERT_TRUE(compare_graphs(g, q, info, subset, false, &before, &error)) << error;
+  ASSERT_GT(correct_bias(g, &q, info, subset, &error), 0) << error;
+  ASSERT_TRUE(compare_graphs(g, q, info, subset, false, &after, &error)) << error;
+  printf("output SQNR %.2f -> %.2f dB with bias correction\n", before.output.sqnr_db(),
+         after.output.sqnr_db());
+  EXPECT_GT(after.output.sqnr_db(), before.output.sqnr_db()) << "bias correction must help";
+  EXPECT_GT(after.output.sqnr_db(), 22.0);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cmath>
 #include <csetjmp>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -174,7 +175,7 @@ bool parse_npy(const uint8_t* bytes, size_t size, NpyArray* out, std::string* er
   }
 
   out->shape.clear();
-  size_t count = 1;
+  uint64_t count = 1;  // 64-bit even where size_t is 32-bit (armhf)
   size_t pos = 0;
   while (pos < shape_text.size()) {
     while (pos < shape_text.size() &&
@@ -192,11 +193,13 @@ bool parse_npy(const uint8_t* bytes, size_t size, NpyArray* out, std::string* er
     // Tolerate the Python 2 'L' suffix.
     if (pos < shape_text.size() && shape_text[pos] == 'L') ++pos;
     out->shape.push_back(dim);
-    if (dim != 0 && count > (size_t{1} << 40) / static_cast<size_t>(dim))
+    if (dim != 0 && count > (uint64_t{1} << 40) / static_cast<uint64_t>(dim))
       return fail(error, ".npy array too large");
-    count *= static_cast<size_t>(dim);
+    count *= static_cast<uint64_t>(dim);
   }
-  const size_t data_bytes = count * element_size(out->type);
+  const uint64_t data_bytes64 = count * element_size(out->type);
+  if (data_bytes64 > SIZE_MAX) return fail(error, ".npy array too large for this machine");
+  const size_t data_bytes = static_cast<size_t>(data_bytes64);
   const size_t data_start = header_start + header_len;
   if (size - data_start < data_bytes)
     return fail(error, ".npy data truncated: expected " + std::to_string(data_bytes) +

@@ -95,7 +95,7 @@ struct CalibrationResult {
 };
 
 struct CalibrationOptions {
-  CalibrationMethod method = CalibrationMethod::kPercentile;
+  CalibrationMethod method = CalibrationMethod::kMse;
   bool progress = true;  // progress bar + ETA on stderr
 };
 // Runs the float graph over the samples and records every float activation's range (and, for

@@ -29,7 +29,7 @@ const char kUsage[] =
     "                             .npy holding [N, ...input shape]\n"
     "  --calib-count N            use at most N calibration samples (default 200)\n"
     "  --random-calib N           calibrate on N uniform random samples in [0, 1] (explicit only)\n"
-    "  --method M                 minmax | percentile | entropy | mse (default percentile)\n"
+    "  --method M                 minmax | percentile | entropy | mse (default mse)\n"
     "  --percentile P             percentile for --method percentile (default 99.99)\n"
     "  --per-tensor               one weight scale per tensor (default: per output channel)\n"
     "  --bias-correction          subtract the measured mean int8-float shift from GEMM biases\n"
@@ -121,7 +121,7 @@ size_t serialized_size(const ir::Graph& g) {
 
 int main(int argc, char** argv) {
   std::string model_path, output_path, calib_source, report_path, eval_dir, io = "float";
-  std::string method_name = "percentile", target_text;
+  std::string method_name = "mse", target_text;
   long calib_count = 200, random_calib = 0;
   double percentile = 99.99, auto_db = 0.0;
   bool bias_correction = false;

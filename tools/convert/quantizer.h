@@ -13,7 +13,7 @@
 namespace octet::convert {
 
 struct QuantizeOptions {
-  CalibrationMethod method = CalibrationMethod::kPercentile;
+  CalibrationMethod method = CalibrationMethod::kMse;
   float percentile = 99.99f;
   bool per_channel = true;
   // Ops kept in float: glob patterns (* and ?) matched against the op name, its first output

@@ -1,6 +1,7 @@
 #include "tools/convert/calibration.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -352,13 +353,23 @@ const char* calibration_method_name(CalibrationMethod method) {
 }
 
 Progress::Progress(std::string label, int total, bool enabled)
-    : label_(std::move(label)), total_(total), enabled_(enabled), start_(now_seconds()) {}
+    : label_(std::move(label)),
+      total_(total),
+      enabled_(enabled),
+      terminal_(isatty(fileno(stderr)) != 0),
+      start_(now_seconds()) {}
 
 void Progress::update(int done) {
   if (!enabled_ || total_ <= 0) return;
   // Redraw at most ~10 times a second (and always at the end).
   const double t = now_seconds();
-  if (done < total_ && t - last_draw_ < 0.1) return;
+  if (terminal_) {
+    if (done < total_ && t - last_draw_ < 0.1) return;
+  } else {
+    const int decile = static_cast<int>(static_cast<int64_t>(10) * done / total_);
+    if (decile == last_decile_) return;
+    last_decile_ = decile;
+  }
   last_draw_ = t;
   const int width = 30;
   const int filled = static_cast<int>(static_cast<int64_t>(width) * done / total_);
@@ -366,13 +377,13 @@ void Progress::update(int done) {
   const double eta = done > 0 ? elapsed / done * (total_ - done) : 0.0;
   std::string bar(filled, '#');
   bar.resize(width, '.');
-  fprintf(stderr, "\r%s [%s] %d/%d  %.1fs  ETA %.1fs ", label_.c_str(), bar.c_str(), done, total_,
-          elapsed, eta);
+  fprintf(stderr, "%s%s [%s] %d/%d  %.1fs  ETA %.1fs%s", terminal_ ? "\r" : "", label_.c_str(),
+          bar.c_str(), done, total_, elapsed, eta, terminal_ ? " " : "\n");
   fflush(stderr);
 }
 
 void Progress::finish() {
-  if (enabled_) fprintf(stderr, "\n");
+  if (enabled_ && terminal_) fprintf(stderr, "\n");
 }
 
 namespace {

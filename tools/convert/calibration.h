@@ -106,7 +106,8 @@ bool calibrate(const ir::Graph& float_graph, const std::vector<Sample>& samples,
 void choose_range(const TensorStats& stats, CalibrationMethod method, float percentile, float* lo,
                   float* hi);
 
-// Progress bar with ETA on stderr: "label [#####.....] 12/200 ETA 3s".
+// Progress bar with ETA on stderr: "label [#####.....] 12/200 ETA 3s". Redrawn in place on a
+// terminal; into a log (stderr not a terminal) one line per 10 %.
 class Progress {
  public:
   Progress(std::string label, int total, bool enabled);
@@ -117,8 +118,10 @@ class Progress {
   std::string label_;
   int total_;
   bool enabled_;
+  bool terminal_;
   double start_;
   double last_draw_ = 0.0;
+  int last_decile_ = -1;
 };
 
 }  // namespace octet::convert

@@ -327,17 +327,18 @@ int main(int argc, char** argv) {
       report.comparison_samples = static_cast<int>(compare_samples.size());
       report.float_size = serialized_size(graph);
       report.info = info;
-      if (!eval_dir.empty()) {
-        std::vector<LabeledFile> files;
-        if (!load_labels_csv(eval_dir, &files, &error)) return fail("--eval: " + error);
-        if (!evaluate(graph, result, files, normalization, &report.eval, &error))
-          return fail("--eval: " + error);
-        report.has_eval = true;
-        fprintf(stderr, "top-1 on %d samples: float %.2f %%, int8 %.2f %%, agreement %.2f %%\n",
-                report.eval.count, 100.0 * report.eval.float_correct / report.eval.count,
-                100.0 * report.eval.int8_correct / report.eval.count,
-                100.0 * report.eval.agree / report.eval.count);
-      }
+    }
+    // --eval works with or without --report (the report then includes it).
+    if (!eval_dir.empty()) {
+      std::vector<LabeledFile> files;
+      if (!load_labels_csv(eval_dir, &files, &error)) return fail("--eval: " + error);
+      if (!evaluate(graph, result, files, normalization, &report.eval, &error))
+        return fail("--eval: " + error);
+      report.has_eval = true;
+      fprintf(stderr, "top-1 on %d samples: float %.2f %%, int8 %.2f %%, agreement %.2f %%\n",
+              report.eval.count, 100.0 * report.eval.float_correct / report.eval.count,
+              100.0 * report.eval.int8_correct / report.eval.count,
+              100.0 * report.eval.agree / report.eval.count);
     }
   }
 

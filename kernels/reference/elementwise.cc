@@ -33,31 +33,63 @@ void for_each_broadcast(const Broadcast& bc, Visit visit) {
 
 enum class QuantBinary { kAdd, kSub, kMul };
 
-void binary_qs8(QuantBinary op, const Broadcast& bc, const int8_t* a, QParams qa, const int8_t* b,
-                QParams qb, QParams qy, int32_t qmin, int32_t qmax, int8_t* y) {
-  const float a_multiplier = qa.scale / qy.scale;
-  const float b_multiplier = qb.scale / qy.scale;
-  const float product_multiplier = qa.scale * qb.scale / qy.scale;
+struct QuantBinaryParams {
+  QParams qa, qb, qy;
+  int32_t qmin, qmax;
+  float a_multiplier, b_multiplier, product_multiplier;
+};
+
+// The one int8 binary formula (reference.h), for one pair of elements.
+template <QuantBinary kOp>
+inline int8_t quantized_binary(int8_t a, int8_t b, const QuantBinaryParams& p) {
+  const int32_t a_centered = static_cast<int32_t>(a) - p.qa.zero_point;
+  const int32_t b_centered = static_cast<int32_t>(b) - p.qb.zero_point;
+  float value;
+  if (kOp == QuantBinary::kAdd) {
+    value = static_cast<float>(a_centered) * p.a_multiplier +
+            static_cast<float>(b_centered) * p.b_multiplier;
+  } else if (kOp == QuantBinary::kSub) {
+    value = static_cast<float>(a_centered) * p.a_multiplier -
+            static_cast<float>(b_centered) * p.b_multiplier;
+  } else {
+    value = static_cast<float>(a_centered * b_centered) * p.product_multiplier;
+  }
+  return static_cast<int8_t>(quantize_float(value, p.qy.zero_point, p.qmin, p.qmax));
+}
+
+// True when neither operand is broadcast: a, b and y are walked in lockstep.
+bool is_elementwise(const Broadcast& bc) {
+  int64_t step = 1;
+  for (int d = bc.rank - 1; d >= 0; --d) {
+    if (bc.out[d] != 1 && (bc.a_stride[d] != step || bc.b_stride[d] != step)) return false;
+    step *= bc.out[d];
+  }
+  return true;
+}
+
+template <QuantBinary kOp>
+void binary_qs8(const Broadcast& bc, const int8_t* a, const int8_t* b, const QuantBinaryParams& p,
+                int8_t* y) {
+  if (is_elementwise(bc)) {  // the common residual-add case: a plain loop compilers vectorize
+    int64_t total = 1;
+    for (int d = 0; d < bc.rank; ++d) total *= bc.out[d];
+    for (int64_t i = 0; i < total; ++i) y[i] = quantized_binary<kOp>(a[i], b[i], p);
+    return;
+  }
   for_each_broadcast(bc, [&](int64_t i, int64_t ai, int64_t bi) {
-    const int32_t a_centered = static_cast<int32_t>(a[ai]) - qa.zero_point;
-    const int32_t b_centered = static_cast<int32_t>(b[bi]) - qb.zero_point;
-    float value;
-    switch (op) {
-      case QuantBinary::kAdd:
-        value = static_cast<float>(a_centered) * a_multiplier +
-                static_cast<float>(b_centered) * b_multiplier;
-        break;
-      case QuantBinary::kSub:
-        value = static_cast<float>(a_centered) * a_multiplier -
-                static_cast<float>(b_centered) * b_multiplier;
-        break;
-      case QuantBinary::kMul:
-      default:
-        value = static_cast<float>(a_centered * b_centered) * product_multiplier;
-        break;
-    }
-    y[i] = static_cast<int8_t>(quantize_float(value, qy.zero_point, qmin, qmax));
+    y[i] = quantized_binary<kOp>(a[ai], b[bi], p);
   });
+}
+
+QuantBinaryParams make_params(QParams qa, QParams qb, QParams qy, int32_t qmin, int32_t qmax) {
+  return QuantBinaryParams{qa,
+                           qb,
+                           qy,
+                           qmin,
+                           qmax,
+                           qa.scale / qy.scale,
+                           qb.scale / qy.scale,
+                           qa.scale * qb.scale / qy.scale};
 }
 
 }  // namespace
@@ -88,17 +120,17 @@ bool make_broadcast(const int32_t* a_shape, int a_rank, const int32_t* b_shape, 
 
 void add_qs8(const Broadcast& bc, const int8_t* a, QParams qa, const int8_t* b, QParams qb,
              QParams qy, int32_t qmin, int32_t qmax, int8_t* y) {
-  binary_qs8(QuantBinary::kAdd, bc, a, qa, b, qb, qy, qmin, qmax, y);
+  binary_qs8<QuantBinary::kAdd>(bc, a, b, make_params(qa, qb, qy, qmin, qmax), y);
 }
 
 void sub_qs8(const Broadcast& bc, const int8_t* a, QParams qa, const int8_t* b, QParams qb,
              QParams qy, int32_t qmin, int32_t qmax, int8_t* y) {
-  binary_qs8(QuantBinary::kSub, bc, a, qa, b, qb, qy, qmin, qmax, y);
+  binary_qs8<QuantBinary::kSub>(bc, a, b, make_params(qa, qb, qy, qmin, qmax), y);
 }
 
 void mul_qs8(const Broadcast& bc, const int8_t* a, QParams qa, const int8_t* b, QParams qb,
              QParams qy, int32_t qmin, int32_t qmax, int8_t* y) {
-  binary_qs8(QuantBinary::kMul, bc, a, qa, b, qb, qy, qmin, qmax, y);
+  binary_qs8<QuantBinary::kMul>(bc, a, b, make_params(qa, qb, qy, qmin, qmax), y);
 }
 
 void binary_f32(BinaryOp op, const Broadcast& bc, const float* a, const float* b, float act_min,

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -43,6 +44,7 @@ const char kUsage[] =
     "  --top-k K         classes to list for classifier outputs (default 5)\n"
     "  --labels FILE     class names, one per line (line i names class i)\n"
     "  --output FILE.npy save output 0 (raw dtype) as .npy; further outputs go to FILE_1.npy...\n"
+    "  --profile         time every operator over the --repeat runs and list the costliest\n"
     "  --help            this text\n";
 
 struct Options {
@@ -55,7 +57,74 @@ struct Options {
   std::string labels_path;
   std::string output_path;
   std::string mean, std_dev;
+  bool profile = false;
 };
+
+// Per-operator timing through the session observer (called after every op): each op is charged
+// the time since the previous op finished, or since invoke started. Medians over the runs, so a
+// run preempted on a busy machine does not skew the picture.
+struct OpProfile {
+  std::vector<double> run_ms;  // this run's time per op
+  std::chrono::steady_clock::time_point last;
+};
+
+int record_op_time(void* user, int op_index) {
+  auto* profile = static_cast<OpProfile*>(user);
+  const auto now = std::chrono::steady_clock::now();
+  profile->run_ms[op_index] =
+      std::chrono::duration<double, std::milli>(now - profile->last).count();
+  profile->last = now;
+  return 0;
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Returns an error message, or "" after printing the profile.
+std::string profile_ops(const octet_model* model, octet_session* session, int runs) {
+  const int num_ops = octet_model_num_operators(model);
+  OpProfile profile;
+  profile.run_ms.assign(num_ops, 0.0);
+  std::vector<std::vector<double>> op_ms(num_ops, std::vector<double>(runs));
+  octet_session_set_observer(session, record_op_time, &profile);
+  for (int r = 0; r < runs; ++r) {
+    profile.last = std::chrono::steady_clock::now();
+    if (octet_session_invoke(session) != OCTET_OK) {
+      octet_session_set_observer(session, nullptr, nullptr);
+      return std::string("invoke failed while profiling: ") + octet_last_error();
+    }
+    for (int op = 0; op < num_ops; ++op) op_ms[op][r] = profile.run_ms[op];
+  }
+  octet_session_set_observer(session, nullptr, nullptr);
+
+  std::vector<double> median_ms(num_ops);
+  double sum = 0.0;
+  std::map<std::string, double> by_type;
+  for (int op = 0; op < num_ops; ++op) {
+    median_ms[op] = median_of(op_ms[op]);
+    sum += median_ms[op];
+    by_type[octet_model_operator_type(model, op)] += median_ms[op];
+  }
+  std::vector<int> order(num_ops);
+  for (int op = 0; op < num_ops; ++op) order[op] = op;
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return median_ms[a] > median_ms[b]; });
+  std::printf("profile  median per op over %d run%s, sum %.3f ms; costliest ops:\n", runs,
+              runs == 1 ? "" : "s", sum);
+  for (int i = 0; i < std::min(num_ops, 15); ++i) {
+    const int op = order[i];
+    std::printf("  %8.4f ms %5.1f %%  #%-3d %-16s %s\n", median_ms[op],
+                sum > 0 ? 100.0 * median_ms[op] / sum : 0.0, op,
+                octet_model_operator_type(model, op), octet_model_operator_name(model, op));
+  }
+  std::printf("  by type:");
+  for (const auto& [type, ms] : by_type)
+    std::printf(" %s %.1f %%", type.c_str(), sum > 0 ? 100.0 * ms / sum : 0.0);
+  std::printf("\n");
+  return "";
+}
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "octet-run: %s\n\n%s", message.c_str(), kUsage);
@@ -103,6 +172,8 @@ int parse_args(int argc, char** argv, Options* options) {
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
+    } else if (arg == "--profile") {
+      options->profile = true;
     } else if (arg.rfind("--", 0) == 0 && arg != "--") {
       static const char* const kFlagsWithValue[] = {"--input",  "--repeat", "--threads",
                                                     "--isa",    "--top-k",  "--labels",
@@ -502,6 +573,11 @@ int run(int argc, char** argv) {
         return error(why);
       std::printf("  saved to %s\n", path.c_str());
     }
+  }
+
+  if (options.profile) {
+    const std::string why_not = profile_ops(model.get(), session.get(), options.repeat);
+    if (!why_not.empty()) return error(why_not);
   }
 
   std::vector<double> sorted = times_ms;

@@ -580,12 +580,10 @@ int run(int argc, char** argv) {
     if (!why_not.empty()) return error(why_not);
   }
 
-  std::vector<double> sorted = times_ms;
-  std::sort(sorted.begin(), sorted.end());
-  const size_t n = sorted.size();
-  const double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  std::printf("latency  median %.3f ms, min %.3f ms over %zu run%s%s\n", median, sorted[0], n,
-              n == 1 ? "" : "s", warmup ? " (after 1 warm-up run)" : "");
+  const size_t n = times_ms.size();
+  std::printf("latency  median %.3f ms, min %.3f ms over %zu run%s%s\n", median_of(times_ms),
+              *std::min_element(times_ms.begin(), times_ms.end()), n, n == 1 ? "" : "s",
+              warmup ? " (after 1 warm-up run)" : "");
   return 0;
 }
 

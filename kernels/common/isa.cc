@@ -1,10 +1,14 @@
 // ISA names, build-time availability (OCTET_HAVE_<ISA> definitions added by
 // kernels/x86.cmake and kernels/arm.cmake) and run-time CPU detection.
 //
-// Detection talks to the CPU/kernel directly (cpuid + xgetbv on x86, getauxval on
-// Linux/ARM) rather than through cpuinfo: it must work in static, dependency-free
-// builds, and it covers what the packaged cpuinfo lacks (AVX-VNNI, i8mm).
+// Detection: dynamic builds ask cpuinfo (OCTET_USE_CPUINFO) for the features it knows; the
+// direct probe (cpuid + xgetbv on x86, getauxval on Linux/ARM) answers in static,
+// dependency-free builds and for what the packaged cpuinfo lacks (AVX-VNNI, i8mm).
 #include "kernels/common/isa.h"
+
+#if OCTET_USE_CPUINFO
+#include <cpuinfo.h>
+#endif
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -83,7 +87,7 @@ X86Features detect_x86() {
   return f;
 }
 
-bool cpu_supports(Isa isa) {
+bool direct_probe_supports(Isa isa) {
   static const X86Features features = detect_x86();
   switch (isa) {
     case Isa::kScalar:
@@ -99,7 +103,7 @@ bool cpu_supports(Isa isa) {
   }
 }
 #elif OCTET_DETECT_ARM_AUXV
-bool cpu_supports(Isa isa) {
+bool direct_probe_supports(Isa isa) {
   const unsigned long hwcap = getauxval(AT_HWCAP);
 #if defined(__aarch64__)
   const unsigned long hwcap2 = getauxval(AT_HWCAP2);
@@ -133,8 +137,68 @@ bool cpu_supports(Isa isa) {
 #endif
 }
 #else
-bool cpu_supports(Isa isa) { return isa == Isa::kScalar; }
+bool direct_probe_supports(Isa isa) { return isa == Isa::kScalar; }
 #endif
+
+}  // namespace
+
+bool isa_probe_result(IsaProbe probe, Isa isa, bool* supported) {
+  if (probe == IsaProbe::kDirect) {
+    *supported = direct_probe_supports(isa);
+    return true;
+  }
+#if OCTET_USE_CPUINFO
+  if (!cpuinfo_initialize()) return false;
+  switch (isa) {
+    case Isa::kScalar:
+      *supported = true;
+      return true;
+#if CPUINFO_ARCH_X86 || CPUINFO_ARCH_X86_64
+    case Isa::kAvx2:
+      *supported = cpuinfo_has_x86_avx2() && cpuinfo_has_x86_fma3();
+      return true;
+    case Isa::kAvx512Vnni:
+      *supported = cpuinfo_has_x86_avx2() && cpuinfo_has_x86_fma3() && cpuinfo_has_x86_avx512f() &&
+                   cpuinfo_has_x86_avx512bw() && cpuinfo_has_x86_avx512vl() &&
+                   cpuinfo_has_x86_avx512vnni();
+      return true;
+#endif
+#if CPUINFO_ARCH_ARM || CPUINFO_ARCH_ARM64
+    case Isa::kNeon:
+      *supported = cpuinfo_has_arm_neon();
+      return true;
+    case Isa::kDotprod:
+      *supported = cpuinfo_has_arm_neon_dot();
+      return true;
+#endif
+    default:
+      return false;  // AVX-VNNI, i8mm: unknown to the packaged cpuinfo
+  }
+#else
+  (void)isa;
+  (void)supported;
+  return false;
+#endif
+}
+
+namespace {
+
+uint32_t detect_supported_mask() {
+  uint32_t mask = 0;
+  for (int i = 0; i < kIsaCount; ++i) {
+    const Isa isa = static_cast<Isa>(i);
+    bool supported = false;
+    if (!isa_probe_result(IsaProbe::kCpuinfo, isa, &supported))
+      supported = direct_probe_supports(isa);
+    if (supported) mask |= 1u << i;
+  }
+  return mask;
+}
+
+bool cpu_supports(Isa isa) {
+  static const uint32_t supported_mask = detect_supported_mask();
+  return (supported_mask >> static_cast<int>(isa)) & 1;
+}
 
 }  // namespace
 

@@ -6,13 +6,13 @@ namespace octet {
 
 // One code path through the kernels. Names match OCTET_ISA=... values.
 enum class Isa : uint8_t {
-  kScalar = 0,     // portable reference, every CPU
-  kAvx2 = 1,       // x86: AVX2 (sign-extend + vpmaddwd; no vpmaddubsw saturation)
-  kAvxVnni = 2,    // x86: AVX-VNNI (vpdpbusd on ymm, VEX encoded)
-  kAvx512Vnni = 3, // x86: AVX512-VNNI (vpdpbusd on zmm)
-  kNeon = 4,       // arm/aarch64: NEON (smull/smlal/sadalp)
-  kDotprod = 5,    // aarch64 (and armv8.2 armhf): sdot
-  kI8mm = 6,       // aarch64: smmla
+  kScalar = 0,      // portable reference, every CPU
+  kAvx2 = 1,        // x86: AVX2 (sign-extend + vpmaddwd; no vpmaddubsw saturation)
+  kAvxVnni = 2,     // x86: AVX-VNNI (vpdpbusd on ymm, VEX encoded)
+  kAvx512Vnni = 3,  // x86: AVX512-VNNI (vpdpbusd on zmm)
+  kNeon = 4,        // arm/aarch64: NEON (smull/smlal/sadalp)
+  kDotprod = 5,     // aarch64 (and armv8.2 armhf): sdot
+  kI8mm = 6,        // aarch64: smmla
 };
 constexpr int kIsaCount = 7;
 
@@ -37,6 +37,13 @@ bool pack_family_from_name(const char* name, PackFamily* family);
 bool isa_available(Isa isa);
 // True when this build contains kernels for `isa` (CPU not checked).
 bool isa_compiled(Isa isa);
+// Who answers "does this CPU support the ISA": cpuinfo in dynamic builds for the features
+// it knows, the direct probe (cpuid/xgetbv, getauxval) otherwise.
+enum class IsaProbe : uint8_t { kDirect, kCpuinfo };
+// One probe's answer, so tests can check the probes agree. False when that probe cannot
+// tell (cpuinfo not built in, or a feature it does not know).
+bool isa_probe_result(IsaProbe probe, Isa isa, bool* supported);
+
 // The fastest available ISA on this CPU.
 Isa best_isa();
 // The weight packing the GEMM kernel of `isa` reads.

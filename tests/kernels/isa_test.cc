@@ -108,5 +108,22 @@ TEST(IsaTest, DetectionIsConsistentWithTheBuild) {
   }
 }
 
+// Dynamic builds ask cpuinfo; the direct probe (cpuid/xgetbv, getauxval) must agree with it on
+// every feature both know, or one of them reads the CPU wrong.
+TEST(IsaTest, CpuinfoAndDirectProbeAgree) {
+  int compared = 0;
+  for (int i = 0; i < kIsaCount; ++i) {
+    const Isa isa = static_cast<Isa>(i);
+    bool direct = false, by_cpuinfo = false;
+    ASSERT_TRUE(isa_probe_result(IsaProbe::kDirect, isa, &direct));
+    if (!isa_probe_result(IsaProbe::kCpuinfo, isa, &by_cpuinfo)) continue;
+    EXPECT_EQ(direct, by_cpuinfo) << isa_name(isa);
+    ++compared;
+  }
+  if (compared == 0)
+    GTEST_SKIP() << "built without cpuinfo (static or cross build): direct probe only";
+  std::printf("cpuinfo and the direct probe agree on %d ISAs\n", compared);
+}
+
 }  // namespace
 }  // namespace octet

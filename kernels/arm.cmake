@@ -18,6 +18,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64|arm64|ARM64")
   target_sources(octet_kernels PRIVATE
     ${_octet_arm_dir}/gemm/gemm_neon.cc
     ${_octet_arm_dir}/dwconv/dwconv_neon.cc
+    ${_octet_arm_dir}/elementwise/elementwise_neon.cc
     ${_octet_arm_dir}/gemm/gemm_dotprod.cc
     ${_octet_arm_dir}/gemm/gemm_i8mm.cc)
   separate_arguments(_octet_dotprod_flags UNIX_COMMAND "${OCTET_ARM_DOTPROD_FLAGS}")
@@ -37,7 +38,8 @@ else()
   if(OCTET_ARM32_HAS_NEON)
     target_sources(octet_kernels PRIVATE
       ${_octet_arm_dir}/gemm/gemm_neon.cc
-      ${_octet_arm_dir}/dwconv/dwconv_neon.cc)
+      ${_octet_arm_dir}/dwconv/dwconv_neon.cc
+      ${_octet_arm_dir}/elementwise/elementwise_neon.cc)
     target_compile_definitions(octet_kernels PUBLIC OCTET_HAVE_NEON)
     option(OCTET_ARM32_DOTPROD "armhf: also compile the sdot GEMM (never chosen at run time)" OFF)
     if(OCTET_ARM32_DOTPROD)

@@ -1,6 +1,7 @@
 // Executor: runs one prepared operator. GEMM-like int8 ops are split across the pool
 // (conv by output pixels, FullyConnected by rows or by N in nr blocks, depthwise by output
-// rows); every other op runs its reference kernel on the calling thread. No allocation.
+// rows); int8 Add/Sub/Mul, pooling, spatial Mean and Lut run the session ISA's elementwise
+// kernels (kernels/elementwise); other ops run their reference kernel. No allocation.
 #include <cstring>
 
 #include "runtime/src/internal.h"
@@ -150,6 +151,15 @@ constexpr size_t kMinParallelElements = 16384;
 
 void run_binary_chunk(const OpState& st, const ref::Broadcast& bc, const uint8_t* a,
                       const uint8_t* b, uint8_t* y) {
+  if (st.ew) {  // int8 Add/Sub/Mul through the session ISA's kernels (same bytes)
+    const BinaryQs8Op op = st.kind == ExecKind::kAddQs8   ? BinaryQs8Op::kAdd
+                           : st.kind == ExecKind::kSubQs8 ? BinaryQs8Op::kSub
+                                                          : BinaryQs8Op::kMul;
+    binary_qs8(*st.ew, op, bc, reinterpret_cast<const int8_t*>(a), st.qa,
+               reinterpret_cast<const int8_t*>(b), st.qb, st.qy, st.qmin, st.qmax,
+               reinterpret_cast<int8_t*>(y));
+    return;
+  }
   switch (st.kind) {
     case ExecKind::kAddQs8:
       ref::add_qs8(bc, reinterpret_cast<const int8_t*>(a), st.qa,
@@ -197,6 +207,11 @@ void run_flat_chunk(const OpState& st, size_t count, const void* x, void* y) {
       ref::unary_f32(st.unary, count, static_cast<const float*>(x), static_cast<float*>(y));
       break;
     case ExecKind::kLut:
+      if (st.ew) {
+        st.ew->lut(count, static_cast<const int8_t*>(x), static_cast<const int8_t*>(st.weights),
+                   static_cast<int8_t*>(y));
+        break;
+      }
       ref::lut_s8(count, static_cast<const int8_t*>(x), static_cast<const int8_t*>(st.weights),
                   static_cast<int8_t*>(y));
       break;
@@ -238,6 +253,21 @@ void run_flat(void* ctx, int t, int n) {
   if (begin >= end) return;
   run_flat_chunk(st, end - begin, static_cast<const uint8_t*>(st.in0) + begin * st.in_elem_size,
                  static_cast<uint8_t*>(st.out) + begin * st.elem_size);
+}
+
+// int8 pooling (and spatial Mean as a global average pool) split by output pixels.
+void run_pool_qs8(void* ctx, int t, int n) {
+  const OpState& st = *static_cast<const Task*>(ctx)->st;
+  const ref::PoolGeometry& g = st.pool;
+  size_t begin, end;
+  split(static_cast<size_t>(g.batch) * g.out_h * g.out_w, t, n, &begin, &end);
+  if (begin >= end) return;
+  const auto* x = static_cast<const int8_t*>(st.in0);
+  auto* y = static_cast<int8_t*>(st.out);
+  if (st.kind == ExecKind::kMaxPoolQs8)
+    maxpool_qs8(*st.ew, g, x, st.qa, st.qy, st.qmin, st.qmax, y, begin, end);
+  else
+    avgpool_qs8(*st.ew, g, x, st.qa, st.qy, st.qmin, st.qmax, y, begin, end);
 }
 
 void run_parallel(octet_session* s, const OpState& st, void (*fn)(void*, int, int)) {
@@ -326,20 +356,33 @@ void execute_op(octet_session* s, const OpState& st) {
       }
       break;
     case ExecKind::kAvgPoolQs8:
-      ref::avgpool_qs8(st.pool, in0<int8_t>(st), st.qa, st.qy, st.qmin, st.qmax, out<int8_t>(st));
-      break;
     case ExecKind::kMaxPoolQs8:
-      ref::maxpool_qs8(st.pool, in0<int8_t>(st), st.qa, st.qy, st.qmin, st.qmax, out<int8_t>(st));
+    case ExecKind::kMeanQs8:
+      if (st.ew) {
+        const size_t pixels = static_cast<size_t>(st.pool.batch) * st.pool.out_h * st.pool.out_w;
+        const size_t work = st.count * st.pool.filter_h * st.pool.filter_w;
+        if (s->pool && pixels > 1 && work >= kMinParallelElements) {
+          run_parallel(s, st, run_pool_qs8);
+        } else {
+          Task task{s, &st};
+          run_pool_qs8(&task, 0, 1);
+        }
+        break;
+      }
+      if (st.kind == ExecKind::kMeanQs8) {
+        ref::mean_qs8(st.shape, st.rank, st.reduce, in0<int8_t>(st), st.qa, st.qy, st.qmin, st.qmax,
+                      out<int8_t>(st));
+      } else if (st.kind == ExecKind::kMaxPoolQs8) {
+        ref::maxpool_qs8(st.pool, in0<int8_t>(st), st.qa, st.qy, st.qmin, st.qmax, out<int8_t>(st));
+      } else {
+        ref::avgpool_qs8(st.pool, in0<int8_t>(st), st.qa, st.qy, st.qmin, st.qmax, out<int8_t>(st));
+      }
       break;
     case ExecKind::kAvgPoolF32:
       ref::avgpool_f32(st.pool, in0<float>(st), st.act_min, st.act_max, out<float>(st));
       break;
     case ExecKind::kMaxPoolF32:
       ref::maxpool_f32(st.pool, in0<float>(st), st.act_min, st.act_max, out<float>(st));
-      break;
-    case ExecKind::kMeanQs8:
-      ref::mean_qs8(st.shape, st.rank, st.reduce, in0<int8_t>(st), st.qa, st.qy, st.qmin, st.qmax,
-                    out<int8_t>(st));
       break;
     case ExecKind::kMeanF32:
       ref::mean_f32(st.shape, st.rank, st.reduce, in0<float>(st), out<float>(st));

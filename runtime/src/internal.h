@@ -8,6 +8,7 @@
 #include "kernels/common/isa.h"
 #include "kernels/conv2d/conv2d.h"
 #include "kernels/dwconv/dwconv.h"
+#include "kernels/elementwise/elementwise.h"
 #include "kernels/f32/f32.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/reference/reference.h"
@@ -170,6 +171,8 @@ struct OpState {
   const GemmQs8Kernel* gemm = nullptr;
   const DwConvQs8Kernel* dw = nullptr;
   const F32Kernels* f32 = nullptr;  // float Conv/DwConv/FC fast paths (null: reference)
+  // int8 Add/Sub/Mul, pooling, global Mean (as pool), Lut for the session's ISA (null: reference)
+  const ElementwiseQs8Kernels* ew = nullptr;
   const void* packed = nullptr;
   size_t m = 0, n = 0, k = 0;
   size_t count = 0;  // elements (unary, quantize, copy bytes)

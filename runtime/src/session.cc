@@ -172,6 +172,7 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
       simplify_broadcast(x, b, &st->bc);
       if (int8) {
         st->qb = b.qparams();
+        st->ew = elementwise_qs8_kernels(isa);
         st->kind = op.type == OpType::Add   ? ExecKind::kAddQs8
                    : op.type == OpType::Sub ? ExecKind::kSubQs8
                                             : ExecKind::kMulQs8;
@@ -197,6 +198,7 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
       const bool avg = op.type == OpType::AveragePool2D;
       st->kind = int8 ? (avg ? ExecKind::kAvgPoolQs8 : ExecKind::kMaxPoolQs8)
                       : (avg ? ExecKind::kAvgPoolF32 : ExecKind::kMaxPoolF32);
+      if (int8) st->ew = elementwise_qs8_kernels(isa);
       break;
     }
     case OpType::Mean: {
@@ -209,6 +211,10 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
         st->reduce[axis] = true;
       }
       st->kind = int8 ? ExecKind::kMeanQs8 : ExecKind::kMeanF32;
+      // A spatial Mean over NHWC (MobileNet's global pool) runs as an average pool.
+      if (int8 && mean_qs8_as_global_pool(st->shape, st->rank, st->reduce, &st->pool)) {
+        st->ew = elementwise_qs8_kernels(isa);
+      }
       break;
     }
     case OpType::Concat: {
@@ -276,6 +282,7 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
       break;
     case OpType::Lut:
       st->kind = ExecKind::kLut;
+      st->ew = elementwise_qs8_kernels(isa);
       break;
     case OpType::Quantize:
       if (x.dtype == DType::Float32)

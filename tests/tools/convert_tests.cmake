@@ -13,6 +13,18 @@ if(TARGET octet_convert AND TARGET octet)
   gtest_discover_tests(convert_tflite_test DISCOVERY_TIMEOUT 60
     PROPERTIES TIMEOUT 1200 FIXTURES_REQUIRED convert_litert)
 
+  # Op by op against LiteRT (each Octet op fed LiteRT's own input tensors); same venv fixture.
+  if(TARGET octet_audio)
+    add_executable(litert_per_op_test ${CMAKE_CURRENT_LIST_DIR}/litert_per_op_test.cc)
+    target_link_libraries(litert_per_op_test PRIVATE octet_convert octet octet_audio
+      GTest::gtest_main)
+    target_compile_definitions(litert_per_op_test PRIVATE ${OCTET_SHARED_DIR_DEFINE}
+      OCTET_CONVERT_BUILD_DIR="${CMAKE_BINARY_DIR}"
+      OCTET_LITERT_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/litert_reference.py")
+    gtest_discover_tests(litert_per_op_test DISCOVERY_TIMEOUT 60
+      PROPERTIES TIMEOUT 1200 FIXTURES_REQUIRED convert_litert)
+  endif()
+
   add_executable(convert_quantizer_test ${CMAKE_CURRENT_LIST_DIR}/convert_quantizer_test.cc)
   target_link_libraries(convert_quantizer_test PRIVATE octet_convert octet GTest::gtest_main)
   target_compile_definitions(convert_quantizer_test PRIVATE ${OCTET_SHARED_DIR_DEFINE})

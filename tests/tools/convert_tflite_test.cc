@@ -369,10 +369,17 @@ TEST(TfliteReal, OutputsMatchLiteRt) {
     GTEST_SKIP() << "LiteRT not installed: python3 -m venv " << OCTET_CONVERT_BUILD_DIR
                  << "/litert-venv && " << OCTET_CONVERT_BUILD_DIR
                  << "/litert-venv/bin/pip install ai-edge-litert numpy";
-  // Allowed output difference in LSB. Octet requantizes with fp32 multipliers, TFLite with
-  // fixed-point ones: each op can differ by 1 LSB and deep nets accumulate it. The legacy uint8
-  // model also has weight channels Octet must rescale to fit symmetric int8 (see
-  // tflite_importer.cc), so it is held to the same top-1 and a looser bound.
+  // Allowed whole-model output difference in LSB against LiteRT's default path (XNNPACK).
+  // Octet requantizes with fp32 multipliers, TFLite with fixed-point ones: op by op they agree
+  // within 1 LSB on every op of every int8 model (litert_per_op_test.cc feeds each Octet op
+  // LiteRT's own inputs), but over a whole network those 1-LSB differences accumulate. LiteRT's
+  // own kernel paths do the same to each other (LiteRtPerOp.LiteRtPathsDisagreeOnDeepNets, on
+  // cat / Grace Hopper / bird): XNNPACK vs builtin vs reference kernels differ by up to 6 / 9 /
+  // 11 LSB on the int8 MobileNetV2 output, and by 2 LSB even on ResNet-8 and 3 on VWW.
+  // Measured Octet vs XNNPACK: ResNet-8 <= 1, VWW 0, Coral int8 3 (Grace Hopper), Coral uint8 8
+  // (cat). The legacy uint8 model also has weight channels Octet must rescale to fit symmetric
+  // int8 (see tflite_importer.cc; per op up to 11 LSB on those channels), so it is held to the
+  // same top-1 and a looser bound.
   struct Case {
     std::string model, image;
     int max_lsb;
@@ -456,6 +463,8 @@ TEST(TfliteReal, OutputsMatchLiteRt) {
 
 // Tensor by tensor on the small int8 models: every int8 activation Octet computes (captured by
 // the observer while it is live) against LiteRT's (experimental_preserve_all_tensors), same input.
+// Whole-model run, so differences could accumulate; on these shallow nets they stay within 1 LSB.
+// The per-op check of every model (each op fed LiteRT's own inputs) is litert_per_op_test.cc.
 TEST(TfliteReal, EveryTensorMatchesLiteRtWithinOneLsb) {
   const std::string python = std::string(OCTET_CONVERT_BUILD_DIR) + "/litert-venv/bin/python";
   REQUIRE_SHARED(model("mlperf-tiny/mlperftiny_ic_resnet8_cifar10_int8.tflite"));

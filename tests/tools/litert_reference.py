@@ -1,26 +1,37 @@
 #!/usr/bin/env python3
 """Reference outputs from LiteRT for Octet's importer tests.
 
-usage: litert_reference.py MODEL.tflite INPUT.npy OUTPUT.npy [ALL_TENSORS_DIR]
+usage: litert_reference.py MODEL.tflite INPUT.npy OUTPUT.npy [ALL_TENSORS_DIR [RESOLVER]]
 Feeds INPUT.npy (already in the model's input dtype) to input 0 and saves output 0 as is.
-With ALL_TENSORS_DIR, also saves every int8/uint8 activation tensor as DIR/<index>.npy and
-lists "index<TAB>name" in DIR/names.txt (tensor-by-tensor comparison).
+With ALL_TENSORS_DIR (or "-" for none), also saves every int8/uint8 activation tensor as
+DIR/<index>.npy and lists "index<TAB>name" in DIR/names.txt (tensor-by-tensor comparison).
+RESOLVER picks LiteRT's kernels: "default" (builtin ops + the XNNPACK delegate, what
+Interpreter() does; intermediate tensors are then not all readable), "builtin" (optimized
+builtin kernels, no delegate) or "ref" (the reference kernels).
 """
 import sys
 import warnings
 
 import numpy as np
-from ai_edge_litert.interpreter import Interpreter
+from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+RESOLVERS = {
+    "default": OpResolverType.AUTO,
+    "builtin": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    "ref": OpResolverType.BUILTIN_REF,
+}
 
 
 def main() -> int:
     warnings.filterwarnings("ignore", message=".*experimental_preserve_all_tensors.*")
-    if len(sys.argv) not in (4, 5):
+    if len(sys.argv) not in (4, 5, 6) or (len(sys.argv) == 6 and sys.argv[5] not in RESOLVERS):
         print(__doc__, file=sys.stderr)
         return 2
     model, input_path, output_path = sys.argv[1:4]
-    all_dir = sys.argv[4] if len(sys.argv) == 5 else None
-    interpreter = Interpreter(model_path=model, experimental_preserve_all_tensors=all_dir is not None)
+    all_dir = sys.argv[4] if len(sys.argv) >= 5 and sys.argv[4] != "-" else None
+    resolver = RESOLVERS[sys.argv[5] if len(sys.argv) == 6 else "default"]
+    interpreter = Interpreter(model_path=model, experimental_op_resolver_type=resolver,
+                              experimental_preserve_all_tensors=all_dir is not None)
     interpreter.allocate_tensors()
     detail = interpreter.get_input_details()[0]
     data = np.load(input_path).astype(detail["dtype"]).reshape(detail["shape"])

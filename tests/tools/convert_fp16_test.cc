@@ -318,10 +318,12 @@ TEST(FaceDetector, Int8FindsTheSameFaceAsFloat) {
   ir::Graph g;
   std::string error;
   ASSERT_TRUE(import_tflite(kFaceModel, ImportOptions(), &g, &error)) << error;
-  // Calibrated on the demo's photos (none but the astronaut shows a face).
+  // The demo's recipe: calibrated on scikit-image photos (the astronaut held out), the detection
+  // head (1x1 convs and the reshapes / concats after them) kept in float.
   std::vector<Sample> samples;
-  for (const char* photo : {"astronaut.png", "camera.png", "coffee.png", "chelsea.png",
-                            "motorcycle_left.png", "rocket.jpg"}) {
+  for (const char* photo : {"camera.png", "coffee.png", "chelsea.png", "motorcycle_left.png",
+                            "motorcycle_right.png", "rocket.jpg", "hubble_deep_field.jpg",
+                            "ihc.png", "retina.jpg", "coins.png", "moon.png", "brick.png"}) {
     Sample s;
     ASSERT_TRUE(load_sample_file(kPhotos + "/" + photo, g, minus_one_to_one(), &s, &error))
         << error;
@@ -331,17 +333,23 @@ TEST(FaceDetector, Int8FindsTheSameFaceAsFloat) {
   co.progress = false;
   CalibrationResult calibration;
   ASSERT_TRUE(calibrate(g, samples, co, &calibration, &error)) << error;
+  QuantizeOptions qo;
+  qo.keep_float_patterns = {"classificator*", "regressor*", "reshape*"};
   ir::Graph q;
   QuantizeInfo info;
-  ASSERT_TRUE(quantize_graph(g, calibration, QuantizeOptions(), &q, &info, &error)) << error;
+  ASSERT_TRUE(quantize_graph(g, calibration, qo, &q, &info, &error)) << error;
   EXPECT_GT(info.quantized_ops, 30);
 
-  const Detection f = run_face(g, samples[0]);
-  const Detection i = run_face(q, samples[0]);
+  Sample astronaut;
+  ASSERT_TRUE(
+      load_sample_file(kPhotos + "/astronaut.png", g, minus_one_to_one(), &astronaut, &error))
+      << error;
+  const Detection f = run_face(g, astronaut);
+  const Detection i = run_face(q, astronaut);
   printf("float: anchor %d score %.3f; int8: anchor %d score %.3f; IoU of the boxes %.3f\n",
          f.anchor, f.score, i.anchor, i.score, iou(f.box, i.box));
-  EXPECT_GT(i.score, 0.7f);
-  EXPECT_GT(iou(f.box, i.box), 0.7f);
+  EXPECT_GT(i.score, 0.8f);
+  EXPECT_GT(iou(f.box, i.box), 0.8f);
 }
 
 }  // namespace

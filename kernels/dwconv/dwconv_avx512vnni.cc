@@ -25,8 +25,8 @@ extern const DwConvQs8Kernel dwconv_qs8_scalar;
 
 namespace {
 
-constexpr int kChunk = 64;      // channels per pass
-constexpr int kMaxSlots = 16;   // row groups x kernel columns kept prepared (7x7 = 2 x 7)
+constexpr int kChunk = 64;     // channels per pass
+constexpr int kMaxSlots = 16;  // row groups x kernel columns kept prepared (7x7 = 2 x 7)
 constexpr int kMaxKw = 8;
 constexpr int kMaxRowGroups = 4;  // kernel_h <= 16
 
@@ -48,9 +48,8 @@ inline Column interleave4(__m512i r0, __m512i r1, __m512i r2, __m512i r3) {
   return c;
 }
 
-
 struct Chunk {
-  Column w[kMaxSlots];  // [row group][kw]
+  Column w[kMaxSlots];   // [row group][kw]
   Column w_next_row[3];  // 3x3 only: taps in bytes 1..3, for the output row below
   __m512i bias[4];
   __m512 multiplier[4];
@@ -59,16 +58,29 @@ struct Chunk {
   bool small_products;
 };
 
-void prepare_chunk(const DwConvQs8Params& p, int c0, __mmask64 mask, int row_groups,
+// Where the 64 lanes of a chunk take their weights, bias and multiplier from: lane l reads
+// channel offset l of w + tap * tap_stride (taps in [KH][KW] order), bias[l], multiplier[l].
+struct ChunkSource {
+  const int8_t* w;
+  size_t tap_stride;
+  const int32_t* bias;      // may be null (zero bias)
+  const float* multiplier;  // per lane if per_channel, else multiplier[0] for all
+  bool per_channel;
+};
+
+ChunkSource chunk_source(const DwConvQs8Params& p, int c0) {
+  return {p.w + c0, static_cast<size_t>(p.g.out_c), p.bias != nullptr ? p.bias + c0 : nullptr,
+          p.rq.per_channel ? p.rq.multiplier + c0 : p.rq.multiplier, p.rq.per_channel};
+}
+
+void prepare_chunk(const ref::ConvGeometry& g, const ChunkSource& s, __mmask64 mask, int row_groups,
                    Chunk* chunk) {
-  const ref::ConvGeometry& g = p.g;
-  const int channels = g.out_c;
   // Per-channel sum(w) and sum(|w|) over the taps, natural channel order, 16 per vector.
   __m512i sum[4], abs_sum[4];
   for (int q = 0; q < 4; ++q) sum[q] = abs_sum[q] = _mm512_setzero_si512();
   const int taps = g.kernel_h * g.kernel_w;
   for (int t = 0; t < taps; ++t) {
-    const __m512i wv = _mm512_maskz_loadu_epi8(mask, p.w + static_cast<size_t>(t) * channels + c0);
+    const __m512i wv = _mm512_maskz_loadu_epi8(mask, s.w + static_cast<size_t>(t) * s.tap_stride);
     const __m128i part[4] = {_mm512_castsi512_si128(wv), _mm512_extracti32x4_epi32(wv, 1),
                              _mm512_extracti32x4_epi32(wv, 2), _mm512_extracti32x4_epi32(wv, 3)};
     for (int q = 0; q < 4; ++q) {
@@ -82,19 +94,19 @@ void prepare_chunk(const DwConvQs8Params& p, int c0, __mmask64 mask, int row_gro
   bool small = true;
   for (int q = 0; q < 4; ++q) {
     const __mmask16 lanes = static_cast<__mmask16>(mask >> (16 * q));
-    const __m512i b = p.bias != nullptr ? _mm512_maskz_loadu_epi32(lanes, p.bias + c0 + 16 * q)
+    const __m512i b = s.bias != nullptr ? _mm512_maskz_loadu_epi32(lanes, s.bias + 16 * q)
                                         : _mm512_setzero_si512();
-    mult_n[q] = p.rq.per_channel ? _mm512_maskz_loadu_ps(lanes, p.rq.multiplier + c0 + 16 * q)
-                                 : _mm512_maskz_mov_ps(lanes, _mm512_set1_ps(p.rq.multiplier[0]));
+    mult_n[q] = s.per_channel ? _mm512_maskz_loadu_ps(lanes, s.multiplier + 16 * q)
+                              : _mm512_maskz_mov_ps(lanes, _mm512_set1_ps(s.multiplier[0]));
     // The kernel multiplies (x + 128) by w: take 128 * sum(w) off the bias (wraps like the
     // int32 accumulators).
     bias_n[q] = _mm512_sub_epi32(b, _mm512_slli_epi32(sum[q], 7));
     // |acc| <= |bias| + 128 * sum|w|; bound |acc * m| with a margin for float rounding.
     const __m512 bound = _mm512_mul_ps(
-        _mm512_mul_ps(_mm512_add_ps(_mm512_abs_ps(_mm512_cvtepi32_ps(b)),
-                                    _mm512_mul_ps(_mm512_cvtepi32_ps(abs_sum[q]),
-                                                  _mm512_set1_ps(128.0f))),
-                      _mm512_abs_ps(mult_n[q])),
+        _mm512_mul_ps(
+            _mm512_add_ps(_mm512_abs_ps(_mm512_cvtepi32_ps(b)),
+                          _mm512_mul_ps(_mm512_cvtepi32_ps(abs_sum[q]), _mm512_set1_ps(128.0f))),
+            _mm512_abs_ps(mult_n[q])),
         _mm512_set1_ps(1.001f));
     // Not-less-than also catches NaN / inf multipliers.
     if (_mm512_mask_cmp_ps_mask(lanes, bound, _mm512_set1_ps(2.0e9f), _CMP_LT_OQ) != lanes) {
@@ -127,7 +139,7 @@ void prepare_chunk(const DwConvQs8Params& p, int c0, __mmask64 mask, int row_gro
         const int kh = rg * 4 + t;
         rows[t] = kh < g.kernel_h
                       ? _mm512_maskz_loadu_epi8(
-                            mask, p.w + (static_cast<size_t>(kh) * g.kernel_w + kw) * channels + c0)
+                            mask, s.w + (static_cast<size_t>(kh) * g.kernel_w + kw) * s.tap_stride)
                       : _mm512_setzero_si512();
       }
       chunk->w[rg * g.kernel_w + kw] = interleave4(rows[0], rows[1], rows[2], rows[3]);
@@ -148,10 +160,10 @@ inline Column load_column(const DwConvQs8Params& p, const int8_t* image, int ih0
   for (int t = 0; t < 4; ++t) {
     const int ih = ih0 + t * g.dilation_h;
     if (column_inside && t < rows_left && ih >= 0 && ih < g.in_h) {
-      r[t] = _mm512_xor_si512(
-          _mm512_maskz_loadu_epi8(
-              mask, image + (static_cast<size_t>(ih) * g.in_w + iw) * g.in_c + c0),
-          flip);
+      r[t] =
+          _mm512_xor_si512(_mm512_maskz_loadu_epi8(
+                               mask, image + (static_cast<size_t>(ih) * g.in_w + iw) * g.in_c + c0),
+                           flip);
     } else {
       r[t] = padding;  // already flipped; rows past KH meet zero weights
     }
@@ -160,10 +172,10 @@ inline Column load_column(const DwConvQs8Params& p, const int8_t* image, int ih0
 }
 
 struct Epilogue {
-  __m512 hi;       // qmax - zero_point
-  __m512i zp16;    // zero point, int16 lanes
-  __m512i qmin8;   // qmin, int8 lanes
-  __m512i qmax8;   // qmax, int8 lanes
+  __m512 hi;      // qmax - zero_point
+  __m512i zp16;   // zero point, int16 lanes
+  __m512i qmin8;  // qmin, int8 lanes
+  __m512i qmax8;  // qmax, int8 lanes
 };
 
 Epilogue make_epilogue(const ref::Requant& rq) {
@@ -180,8 +192,8 @@ Epilogue make_epilogue(const ref::Requant& rq) {
 // clamp(round(y)). The upper clamp stays in float (it also keeps cvtps2dq from
 // overflowing); below, cvtps2dq's overflow value INT_MIN and the saturating packs/adds only
 // push further down, and the final max with qmin gives the clamped value.
-inline void store_output(const Chunk& chunk, const __m512i acc[4], const Epilogue& e,
-                         int8_t* dst, __mmask64 mask, bool full) {
+inline void store_output(const Chunk& chunk, const __m512i acc[4], const Epilogue& e, int8_t* dst,
+                         __mmask64 mask, bool full) {
   __m512i q[4];
   __m512i bytes;
   if (chunk.small_products) {
@@ -210,93 +222,307 @@ inline void store_output(const Chunk& chunk, const __m512i acc[4], const Epilogu
   }
 }
 
-// 3x3 fast path (dilation_w 1, stride_w 1 or 2): one output row of one 64-channel chunk.
-// rows[t] points at input row t of the window (+ c0), or at a zero-point row with step 0
-// when it is padding; the three prepared columns under the window stay in registers.
-template <int kStrideW>
-void dw3x3_row(const DwConvQs8Params& p, const Chunk& chunk, const int8_t* const rows[3],
-               const size_t steps[3], int8_t* y_row, __mmask64 mask, bool full,
-               const Column& padding_column, __m512i padding, const Epilogue& e) {
-  const ref::ConvGeometry& g = p.g;
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
-  const auto column = [&](int iw) -> Column {
-    if (iw < 0 || iw >= g.in_w) return padding_column;
-    const size_t at = static_cast<size_t>(iw);
-    const __m512i r0 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, rows[0] + at * steps[0]), flip);
-    const __m512i r1 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, rows[1] + at * steps[1]), flip);
-    const __m512i r2 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, rows[2] + at * steps[2]), flip);
-    return interleave4(r0, r1, r2, padding);
-  };
-  int iw0 = -g.pad_left;
-  Column c0 = column(iw0), c1 = column(iw0 + 1), c2 = column(iw0 + 2);
-  for (int ow = 0; ow < g.out_w; ++ow) {
-    if (ow > 0) {
-      iw0 += kStrideW;
-      if (kStrideW == 1) {
-        c0 = c1;
-        c1 = c2;
-      } else {
-        c0 = c2;
-        c1 = column(iw0 + 1);
-      }
-      c2 = column(iw0 + 2);
+// ---------------------------------------------------------------- 3x3 fast path
+// 3x3, dilation 1, stride 1 or 2 in each direction, depth multiplier 1 (every MobileNet
+// depthwise layer). Per pass, one or two output rows across the whole width for one
+// 64-lane chunk. Port budget (Sapphire Rapids, 2 zmm vector ports): per 64-lane output
+// 12 vpdpbusd + ~17 requantization uops + the column preparation, so the passes
+//  - compute two output rows per prepared column where possible: at stride_h 1 a column
+//    of input rows 0..3 feeds row 0 (bytes 0..2, weights w) and row 1 (bytes 1..3,
+//    w_next_row); at stride_h 2 the second row's column (rows 2, 3, 4) reuses the
+//    rows-2/3 byte pairs of the first (only row 4 is unpacked again);
+//  - put two pixels in one vector for 32-channel layers (the 64-byte load at pixel iw holds
+//    pixels iw and iw + 1, weights repeated in both halves) instead of half-empty chunks;
+//  - pick the requantization at compile time: no float clamp when no product can reach
+//    2^31 (Chunk::small_products), no byte clamp at qmin = -128 / qmax = 127 (packsswb
+//    saturates there already).
+
+// requantize() for 64 lanes in the scrambled order, returned in lane order. See
+// store_output for why these are the same bytes; the flags only drop clamps that cannot
+// change a byte.
+template <bool kSmall, bool kClampLo, bool kClampHi>
+struct Requant3x3 {
+  static inline __m512i bytes(const Chunk& chunk, const Epilogue& e, __m512i a0, __m512i a1,
+                              __m512i a2, __m512i a3) {
+    __m512 y0 = _mm512_mul_ps(_mm512_cvtepi32_ps(a0), chunk.multiplier[0]);
+    __m512 y1 = _mm512_mul_ps(_mm512_cvtepi32_ps(a1), chunk.multiplier[1]);
+    __m512 y2 = _mm512_mul_ps(_mm512_cvtepi32_ps(a2), chunk.multiplier[2]);
+    __m512 y3 = _mm512_mul_ps(_mm512_cvtepi32_ps(a3), chunk.multiplier[3]);
+    if (!kSmall) {  // keeps cvtps2dq from overflowing upwards (and clamps to qmax)
+      y0 = _mm512_min_ps(y0, e.hi);
+      y1 = _mm512_min_ps(y1, e.hi);
+      y2 = _mm512_min_ps(y2, e.hi);
+      y3 = _mm512_min_ps(y3, e.hi);
     }
-    __m512i acc[4];
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; ++i) {
-      acc[i] = _mm512_dpbusd_epi32(chunk.bias[i], c0.q[i], chunk.w[0].q[i]);
-      acc[i] = _mm512_dpbusd_epi32(acc[i], c1.q[i], chunk.w[1].q[i]);
-      acc[i] = _mm512_dpbusd_epi32(acc[i], c2.q[i], chunk.w[2].q[i]);
-    }
-    store_output(chunk, acc, e, y_row + static_cast<size_t>(ow) * g.out_c, mask, full);
+    const __m512i w01 = _mm512_adds_epi16(
+        _mm512_packs_epi32(_mm512_cvtps_epi32(y0), _mm512_cvtps_epi32(y1)), e.zp16);
+    const __m512i w23 = _mm512_adds_epi16(
+        _mm512_packs_epi32(_mm512_cvtps_epi32(y2), _mm512_cvtps_epi32(y3)), e.zp16);
+    __m512i b = _mm512_packs_epi16(w01, w23);
+    if (kClampLo) b = _mm512_max_epi8(b, e.qmin8);
+    if (kSmall && kClampHi) b = _mm512_min_epi8(b, e.qmax8);
+    return b;
+  }
+};
+using Requant3x3General = Requant3x3<false, true, true>;  // exact for every chunk
+
+// One pass: output vectors across a row. rows[t] = input row t of the window at the
+// chunk's first channel, or a zero-point row with step 0 when the row is padding.
+struct Pass3x3 {
+  const int8_t* rows[5];
+  size_t steps[5];
+  int8_t* y[2];   // output row(s) at the chunk's first channel
+  size_t y_step;  // bytes between output vectors
+  int vectors;    // output vectors across the row
+  int in_w;
+  int iw_first;          // input pixel under the first vector's first tap (-pad_left)
+  __mmask64 load_mask;   // channel lanes of the chunk (tail chunks)
+  __mmask64 store_mask;  // output lanes of every vector but the last
+  __mmask64 last_store_mask;
+};
+
+inline void store_bytes(int8_t* dst, __m512i bytes, __mmask64 mask) {
+  if (mask == ~__mmask64{0}) {
+    _mm512_storeu_si512(dst, bytes);
+  } else {
+    _mm512_mask_storeu_epi8(dst, mask, bytes);
   }
 }
 
-// 3x3, stride_h 1, dilation 1: output rows oh and oh + 1 together. A column holds input
-// rows oh - pad_top + 0..3: bytes 0..2 feed row oh (weights w), bytes 1..3 row oh + 1
-// (weights w_next_row), so each prepared column serves 6 vpdpbusd per 16 lanes.
-template <int kStrideW>
-void dw3x3_two_rows(const DwConvQs8Params& p, const Chunk& chunk, const int8_t* const rows[4],
-                    const size_t steps[4], int8_t* y_row0, int8_t* y_row1, __mmask64 mask,
-                    bool full, const Column& padding_column, const Epilogue& e) {
-  const ref::ConvGeometry& g = p.g;
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
-  const auto column = [&](int iw) -> Column {
-    if (iw < 0 || iw >= g.in_w) return padding_column;
-    const size_t at = static_cast<size_t>(iw);
-    __m512i r[4];
-#pragma GCC unroll 4
-    for (int t = 0; t < 4; ++t) {
-      r[t] = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, rows[t] + at * steps[t]), flip);
-    }
-    return interleave4(r[0], r[1], r[2], r[3]);
+// kMode 0: one output row (input rows 0..2); 1: two rows at stride_h 1 (rows 0..3);
+// 2: two rows at stride_h 2 (rows 0..4). kStep: input pixels between output vectors;
+// kPixels: pixels per vector (1, or 2 for 32-channel layers).
+template <int kMode, int kStep, int kPixels, class Rq>
+void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512i zp_raw) {
+  constexpr int kInRows = kMode == 0 ? 3 : kMode == 1 ? 4 : 5;
+  constexpr int kVecs = kMode == 2 ? 8 : 4;
+  struct Col {
+    __m512i v[kVecs];
   };
-  int iw0 = -g.pad_left;
-  Column c0 = column(iw0), c1 = column(iw0 + 1), c2 = column(iw0 + 2);
-  for (int ow = 0; ow < g.out_w; ++ow) {
-    if (ow > 0) {
-      iw0 += kStrideW;
-      if (kStrideW == 1) {
-        c0 = c1;
-        c1 = c2;
-      } else {
-        c0 = c2;
-        c1 = column(iw0 + 1);
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  const __m512i pad = _mm512_xor_si512(zp_raw, flip);
+  const int8_t* rows[kInRows];
+  size_t steps[kInRows];
+  for (int t = 0; t < kInRows; ++t) {
+    rows[t] = ps.rows[t];
+    steps[t] = ps.steps[t];
+  }
+  const int in_w = ps.in_w;
+  const __mmask64 load_mask = ps.load_mask;
+  const auto column = [&](int iw) __attribute__((always_inline))->Col {
+    __m512i r[kInRows];
+    if (iw >= 0 && iw + kPixels <= in_w) {
+#pragma GCC unroll 5
+      for (int t = 0; t < kInRows; ++t) {
+        r[t] = _mm512_xor_si512(
+            _mm512_maskz_loadu_epi8(load_mask, rows[t] + static_cast<size_t>(iw) * steps[t]), flip);
       }
-      c2 = column(iw0 + 2);
+    } else if constexpr (kPixels == 1) {
+      Col c;
+#pragma GCC unroll 8
+      for (int i = 0; i < kVecs; ++i) c.v[i] = pad;  // every byte is the flipped zero point
+      return c;
+    } else {
+      // Two pixels, one of them outside the row: masked load (faults suppressed), the
+      // other half is padding.
+      const __mmask64 lo = (iw >= 0 && iw < in_w) ? __mmask64{0xFFFFFFFFu} : 0;
+      const __mmask64 hi = (iw + 1 >= 0 && iw + 1 < in_w) ? ~__mmask64{0xFFFFFFFFu} : 0;
+#pragma GCC unroll 5
+      for (int t = 0; t < kInRows; ++t) {
+        const uintptr_t at =
+            reinterpret_cast<uintptr_t>(rows[t]) +
+            static_cast<uintptr_t>(static_cast<intptr_t>(iw) * static_cast<intptr_t>(steps[t]));
+        r[t] = _mm512_xor_si512(
+            _mm512_mask_loadu_epi8(zp_raw, lo | hi, reinterpret_cast<const void*>(at)), flip);
+      }
     }
-    __m512i acc0[4], acc1[4];
+    Col c;
+    if constexpr (kMode == 0) {
+      const Column q = interleave4(r[0], r[1], r[2], r[2]);  // byte 3 meets zero weights
+#pragma GCC unroll 4
+      for (int i = 0; i < 4; ++i) c.v[i] = q.q[i];
+    } else {
+      const __m512i t0 = _mm512_unpacklo_epi8(r[0], r[1]);
+      const __m512i t1 = _mm512_unpackhi_epi8(r[0], r[1]);
+      const __m512i t2 = _mm512_unpacklo_epi8(r[2], r[3]);
+      const __m512i t3 = _mm512_unpackhi_epi8(r[2], r[3]);
+      c.v[0] = _mm512_unpacklo_epi16(t0, t2);
+      c.v[1] = _mm512_unpackhi_epi16(t0, t2);
+      c.v[2] = _mm512_unpacklo_epi16(t1, t3);
+      c.v[3] = _mm512_unpackhi_epi16(t1, t3);
+      if constexpr (kMode == 2) {
+        // Rows 2, 3, 4 (byte 3: row 4 again, zero weight), same lane order.
+        const __m512i u0 = _mm512_unpacklo_epi8(r[kInRows - 1], r[kInRows - 1]);
+        const __m512i u1 = _mm512_unpackhi_epi8(r[kInRows - 1], r[kInRows - 1]);
+        c.v[kVecs - 4] = _mm512_unpacklo_epi16(t2, u0);
+        c.v[kVecs - 3] = _mm512_unpackhi_epi16(t2, u0);
+        c.v[kVecs - 2] = _mm512_unpacklo_epi16(t3, u1);
+        c.v[kVecs - 1] = _mm512_unpackhi_epi16(t3, u1);
+      }
+    }
+    return c;
+  };
+  int8_t* y0 = ps.y[0];
+  int8_t* y1 = ps.y[1];
+  const int vectors = ps.vectors;
+  const __mmask64 store_mask = ps.store_mask, last_store_mask = ps.last_store_mask;
+  // Output vector v from the columns under its three taps.
+  const auto emit = [&](int v, const Col& c0, const Col& c1, const Col& c2)
+      __attribute__((always_inline)) {
+    const __mmask64 mask = v + 1 == vectors ? last_store_mask : store_mask;
+    __m512i acc0[4];
 #pragma GCC unroll 4
     for (int i = 0; i < 4; ++i) {
-      acc0[i] = _mm512_dpbusd_epi32(chunk.bias[i], c0.q[i], chunk.w[0].q[i]);
-      acc1[i] = _mm512_dpbusd_epi32(chunk.bias[i], c0.q[i], chunk.w_next_row[0].q[i]);
-      acc0[i] = _mm512_dpbusd_epi32(acc0[i], c1.q[i], chunk.w[1].q[i]);
-      acc1[i] = _mm512_dpbusd_epi32(acc1[i], c1.q[i], chunk.w_next_row[1].q[i]);
-      acc0[i] = _mm512_dpbusd_epi32(acc0[i], c2.q[i], chunk.w[2].q[i]);
-      acc1[i] = _mm512_dpbusd_epi32(acc1[i], c2.q[i], chunk.w_next_row[2].q[i]);
+      acc0[i] = _mm512_dpbusd_epi32(chunk.bias[i], c0.v[i], chunk.w[0].q[i]);
+      acc0[i] = _mm512_dpbusd_epi32(acc0[i], c1.v[i], chunk.w[1].q[i]);
+      acc0[i] = _mm512_dpbusd_epi32(acc0[i], c2.v[i], chunk.w[2].q[i]);
     }
-    store_output(chunk, acc0, e, y_row0 + static_cast<size_t>(ow) * g.out_c, mask, full);
-    store_output(chunk, acc1, e, y_row1 + static_cast<size_t>(ow) * g.out_c, mask, full);
+    if constexpr (kMode != 0) {
+      __m512i acc1[4];
+      constexpr int kSecond = kMode == 2 ? 4 : 0;
+      const Column* w1 = kMode == 2 ? chunk.w : chunk.w_next_row;
+#pragma GCC unroll 4
+      for (int i = 0; i < 4; ++i) {
+        acc1[i] = _mm512_dpbusd_epi32(chunk.bias[i], c0.v[kSecond + i], w1[0].q[i]);
+        acc1[i] = _mm512_dpbusd_epi32(acc1[i], c1.v[kSecond + i], w1[1].q[i]);
+        acc1[i] = _mm512_dpbusd_epi32(acc1[i], c2.v[kSecond + i], w1[2].q[i]);
+      }
+      store_bytes(y1, Rq::bytes(chunk, e, acc1[0], acc1[1], acc1[2], acc1[3]), mask);
+      y1 += ps.y_step;
+    }
+    store_bytes(y0, Rq::bytes(chunk, e, acc0[0], acc0[1], acc0[2], acc0[3]), mask);
+    y0 += ps.y_step;
+  };
+  // Unrolled so that the columns rotate through names instead of register copies (zmm
+  // moves take vector-port slots).
+  const int base = ps.iw_first;
+  Col ca = column(base), cb = column(base + 1), cc = column(base + 2);
+  int v = 0;
+  if constexpr (kStep == 1) {
+    for (;;) {
+      emit(v, ca, cb, cc);
+      if (++v == vectors) break;
+      ca = column(base + v + 2);
+      emit(v, cb, cc, ca);
+      if (++v == vectors) break;
+      cb = column(base + v + 2);
+      emit(v, cc, ca, cb);
+      if (++v == vectors) break;
+      cc = column(base + v + 2);
+    }
+  } else {
+    for (;;) {
+      emit(v, ca, cb, cc);
+      if (++v == vectors) break;
+      cb = column(base + 2 * v + 1);
+      ca = column(base + 2 * v + 2);
+      emit(v, cc, cb, ca);
+      if (++v == vectors) break;
+      cb = column(base + 2 * v + 1);
+      cc = column(base + 2 * v + 2);
+    }
+  }
+}
+
+using PassFn = void (*)(const Pass3x3&, const Chunk&, const Epilogue&, __m512i);
+
+template <int kMode, int kStep, int kPixels>
+PassFn pick_pass(bool small, bool clamp_lo, bool clamp_hi) {
+  if (!small) {
+    return clamp_lo ? &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<false, true, true>>
+                    : &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<false, false, true>>;
+  }
+  if (clamp_lo) {
+    return clamp_hi ? &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<true, true, true>>
+                    : &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<true, true, false>>;
+  }
+  return clamp_hi ? &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<true, false, true>>
+                  : &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<true, false, false>>;
+}
+
+bool is_fast3x3(const ref::ConvGeometry& g) {
+  return g.depth_multiplier == 1 && g.kernel_h == 3 && g.kernel_w == 3 && g.dilation_h == 1 &&
+         g.dilation_w == 1 && (g.stride_h == 1 || g.stride_h == 2) &&
+         (g.stride_w == 1 || g.stride_w == 2);
+}
+
+void dw3x3_run(const DwConvQs8Params& p) {
+  const ref::ConvGeometry& g = p.g;
+  const int oh_begin = std::max(p.oh_begin, 0);
+  const int oh_end = std::min(p.oh_end, g.out_h);
+  if (oh_begin >= oh_end) return;
+  // Two pixels per vector: 32 channels, stride 1 (the 64-byte load at pixel iw then holds
+  // the inputs of pixels iw and iw + 1 for the same tap).
+  const int pixels = g.out_c == 32 && g.stride_w == 1 && g.stride_h == 1 ? 2 : 1;
+  const Epilogue e = make_epilogue(p.rq);
+  const __m512i zp_raw = _mm512_set1_epi8(static_cast<char>(p.x_zero_point));
+  alignas(64) int8_t padding_row[kChunk];
+  std::memset(padding_row, static_cast<int8_t>(p.x_zero_point), sizeof(padding_row));
+  const bool clamp_lo = p.rq.qmin > -128, clamp_hi = p.rq.qmax < 127;
+  const size_t in_row = static_cast<size_t>(g.in_w) * g.in_c;
+  const size_t out_row = static_cast<size_t>(g.out_w) * g.out_c;
+  // Weights / bias / multipliers repeated for both pixels of a vector (pixels == 2).
+  alignas(64) int8_t w_rep[9 * kChunk];
+  alignas(64) int32_t bias_rep[kChunk];
+  alignas(64) float mult_rep[kChunk];
+  Chunk chunk;
+  for (int c0 = 0; c0 < g.out_c; c0 += kChunk) {
+    const int valid = std::min(kChunk, g.out_c - c0);
+    const __mmask64 lanes = valid == kChunk ? ~__mmask64{0} : (__mmask64{1} << valid) - 1;
+    ChunkSource src = chunk_source(p, c0);
+    Pass3x3 ps;
+    if (pixels == 2) {
+      for (int l = 0; l < kChunk; ++l) {
+        for (int t = 0; t < 9; ++t) w_rep[t * kChunk + l] = p.w[t * 32 + l % 32];
+        bias_rep[l] = p.bias != nullptr ? p.bias[l % 32] : 0;
+        mult_rep[l] = p.rq.multiplier[p.rq.per_channel ? l % 32 : 0];
+      }
+      src = {w_rep, kChunk, bias_rep, mult_rep, true};
+      ps.vectors = (g.out_w + 1) / 2;
+      ps.y_step = kChunk;
+      ps.load_mask = ps.store_mask = ~__mmask64{0};
+      ps.last_store_mask = g.out_w % 2 == 0 ? ~__mmask64{0} : __mmask64{0xFFFFFFFFu};
+    } else {
+      ps.vectors = g.out_w;
+      ps.y_step = static_cast<size_t>(g.out_c);
+      ps.load_mask = ps.store_mask = ps.last_store_mask = lanes;
+    }
+    ps.in_w = g.in_w;
+    ps.iw_first = -g.pad_left;
+    prepare_chunk(g, src, pixels == 2 ? ~__mmask64{0} : lanes, 1, &chunk);
+    const bool small = chunk.small_products;
+    PassFn one, two;
+    if (pixels == 2) {
+      one = &dw3x3_pass<0, 2, 2, Requant3x3General>;
+      two = pick_pass<1, 2, 2>(small, clamp_lo, clamp_hi);
+    } else if (g.stride_w == 1) {
+      one = &dw3x3_pass<0, 1, 1, Requant3x3General>;
+      two = g.stride_h == 1 ? pick_pass<1, 1, 1>(small, clamp_lo, clamp_hi)
+                            : pick_pass<2, 1, 1>(small, clamp_lo, clamp_hi);
+    } else {
+      one = &dw3x3_pass<0, 2, 1, Requant3x3General>;
+      two = g.stride_h == 1 ? pick_pass<1, 2, 1>(small, clamp_lo, clamp_hi)
+                            : pick_pass<2, 2, 1>(small, clamp_lo, clamp_hi);
+    }
+    for (int b = 0; b < g.batch; ++b) {
+      const int8_t* image = p.x + static_cast<size_t>(b) * g.in_h * in_row + c0;
+      int8_t* y_image = p.y + static_cast<size_t>(b) * g.out_h * out_row + c0;
+      for (int oh = oh_begin; oh < oh_end;) {
+        const bool pair = oh + 1 < oh_end;
+        const int in_rows = !pair ? 3 : g.stride_h == 1 ? 4 : 5;
+        const int ih_top = oh * g.stride_h - g.pad_top;
+        for (int t = 0; t < 5; ++t) {
+          const int ih = ih_top + t;
+          const bool inside = t < in_rows && ih >= 0 && ih < g.in_h;
+          ps.rows[t] = inside ? image + static_cast<size_t>(ih) * in_row : padding_row;
+          ps.steps[t] = inside ? static_cast<size_t>(g.in_c) : 0;
+        }
+        ps.y[0] = y_image + static_cast<size_t>(oh) * out_row;
+        ps.y[1] = ps.y[0] + out_row;
+        (pair ? two : one)(ps, chunk, e, zp_raw);
+        oh += pair ? 2 : 1;
+      }
+    }
   }
 }
 
@@ -308,58 +534,27 @@ void dwconv_qs8_avx512vnni_run(const DwConvQs8Params& p) {
     dwconv_qs8_scalar.run(p);
     return;
   }
+  if (is_fast3x3(g)) {
+    dw3x3_run(p);
+    return;
+  }
   const int oh_begin = std::max(p.oh_begin, 0);
   const int oh_end = std::min(p.oh_end, g.out_h);
   const __m512i padding = _mm512_set1_epi8(static_cast<char>((p.x_zero_point ^ 0x80) & 0xFF));
   const bool sliding = g.stride_w == 1 && g.dilation_w == 1;
-  const bool fast3x3 = g.kernel_h == 3 && g.kernel_w == 3 && g.dilation_w == 1 &&
-                       (g.stride_w == 1 || g.stride_w == 2);
-  alignas(64) int8_t padding_row[kChunk];
-  std::memset(padding_row, static_cast<int8_t>(p.x_zero_point), sizeof(padding_row));
-  const Column padding_column = interleave4(padding, padding, padding, padding);
   const Epilogue e = make_epilogue(p.rq);
   Chunk chunk;
   for (int c0 = 0; c0 < g.out_c; c0 += kChunk) {
     const int valid = std::min(kChunk, g.out_c - c0);
     const bool full = valid == kChunk;
     const __mmask64 mask = full ? ~__mmask64{0} : (__mmask64{1} << valid) - 1;
-    prepare_chunk(p, c0, mask, row_groups, &chunk);
+    prepare_chunk(g, chunk_source(p, c0), mask, row_groups, &chunk);
     for (int b = 0; b < g.batch; ++b) {
       const int8_t* image = p.x + static_cast<size_t>(b) * g.in_h * g.in_w * g.in_c;
       for (int oh = oh_begin; oh < oh_end; ++oh) {
         int8_t* y_row = p.y + (static_cast<size_t>(b) * g.out_h + oh) * g.out_w * g.out_c + c0;
         const int ih_top = oh * g.stride_h - g.pad_top;
-        if (fast3x3 && g.stride_h == 1 && g.dilation_h == 1 && oh + 1 < oh_end) {
-          const int8_t* rows[4];
-          size_t steps[4];
-          for (int t = 0; t < 4; ++t) {
-            const int ih = ih_top + t;
-            const bool inside = ih >= 0 && ih < g.in_h;
-            rows[t] = inside ? image + static_cast<size_t>(ih) * g.in_w * g.in_c + c0 : padding_row;
-            steps[t] = inside ? static_cast<size_t>(g.in_c) : 0;
-          }
-          int8_t* y_next = y_row + static_cast<size_t>(g.out_w) * g.out_c;
-          if (g.stride_w == 1) {
-            dw3x3_two_rows<1>(p, chunk, rows, steps, y_row, y_next, mask, full, padding_column, e);
-          } else {
-            dw3x3_two_rows<2>(p, chunk, rows, steps, y_row, y_next, mask, full, padding_column, e);
-          }
-          ++oh;  // two rows done
-        } else if (fast3x3) {
-          const int8_t* rows[3];
-          size_t steps[3];
-          for (int t = 0; t < 3; ++t) {
-            const int ih = ih_top + t * g.dilation_h;
-            const bool inside = ih >= 0 && ih < g.in_h;
-            rows[t] = inside ? image + static_cast<size_t>(ih) * g.in_w * g.in_c + c0 : padding_row;
-            steps[t] = inside ? static_cast<size_t>(g.in_c) : 0;
-          }
-          if (g.stride_w == 1) {
-            dw3x3_row<1>(p, chunk, rows, steps, y_row, mask, full, padding_column, padding, e);
-          } else {
-            dw3x3_row<2>(p, chunk, rows, steps, y_row, mask, full, padding_column, padding, e);
-          }
-        } else if (sliding) {
+        if (sliding) {
           // ring[(iw mod KW)][rg]: the prepared columns of the KW inputs under the window.
           Column ring[kMaxKw][kMaxRowGroups];
           const int kw_count = g.kernel_w;
@@ -369,9 +564,8 @@ void dwconv_qs8_avx512vnni_run(const DwConvQs8Params& p) {
             for (; iw_next < iw0 + kw_count; ++iw_next) {
               const int slot = ((iw_next % kw_count) + kw_count) % kw_count;
               for (int rg = 0; rg < row_groups; ++rg) {
-                ring[slot][rg] =
-                    load_column(p, image, ih_top + rg * 4 * g.dilation_h, g.kernel_h - rg * 4,
-                                iw_next, c0, mask, padding);
+                ring[slot][rg] = load_column(p, image, ih_top + rg * 4 * g.dilation_h,
+                                             g.kernel_h - rg * 4, iw_next, c0, mask, padding);
               }
             }
             __m512i acc[4] = {chunk.bias[0], chunk.bias[1], chunk.bias[2], chunk.bias[3]};
@@ -391,9 +585,8 @@ void dwconv_qs8_avx512vnni_run(const DwConvQs8Params& p) {
             for (int kw = 0; kw < g.kernel_w; ++kw) {
               const int iw = ow * g.stride_w - g.pad_left + kw * g.dilation_w;
               for (int rg = 0; rg < row_groups; ++rg) {
-                const Column col =
-                    load_column(p, image, ih_top + rg * 4 * g.dilation_h, g.kernel_h - rg * 4, iw,
-                                c0, mask, padding);
+                const Column col = load_column(p, image, ih_top + rg * 4 * g.dilation_h,
+                                               g.kernel_h - rg * 4, iw, c0, mask, padding);
                 const Column& w = chunk.w[rg * g.kernel_w + kw];
                 for (int i = 0; i < 4; ++i) acc[i] = _mm512_dpbusd_epi32(acc[i], col.q[i], w.q[i]);
               }
@@ -408,7 +601,7 @@ void dwconv_qs8_avx512vnni_run(const DwConvQs8Params& p) {
 
 }  // namespace
 
-extern const DwConvQs8Kernel dwconv_qs8_avx512vnni = {Isa::kAvx512Vnni,
-                                                      dwconv_qs8_avx512vnni_run, nullptr};
+extern const DwConvQs8Kernel dwconv_qs8_avx512vnni = {Isa::kAvx512Vnni, dwconv_qs8_avx512vnni_run,
+                                                      nullptr};
 
 }  // namespace octet

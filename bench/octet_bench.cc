@@ -38,8 +38,8 @@
 #include "bench/machine_peaks.h"
 #include "kernels/common/isa.h"
 #include "kernels/dwconv/dwconv.h"
+#include "kernels/f32/f32.h"
 #include "kernels/gemm/gemm.h"
-#include "kernels/gemm/gemm_f32.h"
 
 namespace octet::bench {
 namespace {
@@ -555,36 +555,36 @@ void bm_dw_all_xnnpack(benchmark::State& state, int threads) {
 }
 
 // ---------------------------------------------------------------- fp32 GEMM
-// gemm_f32_<isa> (layers kept in float) on a few of the GEMM shapes; pct_peak is against
-// the measured zmm FMA peak (AVX-512) or half of it (AVX2: ymm).
-void bm_gemm_f32(benchmark::State& state, GemmShape s, Isa isa) {
-  if (!isa_available(isa)) {
-    state.SkipWithError("ISA not available on this CPU");
+// The float kernels the runtime runs for layers kept in float (kernels/f32) on a few of the
+// GEMM shapes, in both forms it uses: FullyConnected (dot products along K, weights [N][K]) and
+// a 1x1 Conv2D over M pixels (outer product on weight blocks transposed into a stack buffer,
+// weights [N][K] too). pct_peak is against the measured zmm FMA peak (AVX-512) or half of it
+// (AVX2: ymm).
+void bm_gemm_f32(benchmark::State& state, GemmShape s, Isa isa, bool conv1x1) {
+  const F32Kernels* kernels = isa_available(isa) ? f32_kernels(isa) : nullptr;
+  if (kernels == nullptr) {
+    state.SkipWithError("no float kernels for this ISA on this CPU");
     return;
   }
-  std::vector<float> a(s.m * s.k), b(s.k * s.n), bias(s.n), c(s.m * s.n);
+  std::vector<float> a(s.m * s.k), w(s.n * s.k), bias(s.n), c(s.m * s.n);
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   for (auto& v : a) v = dist(rng);
-  for (auto& v : b) v = dist(rng);
+  for (auto& v : w) v = dist(rng);
   for (auto& v : bias) v = dist(rng);
-  GemmF32Params p;
-  p.m = s.m;
-  p.n = s.n;
-  p.k = s.k;
-  p.a = a.data();
-  p.a_stride = s.k;
-  p.b = b.data();
-  p.b_stride = s.n;
-  p.bias = bias.data();
-  p.c = c.data();
-  p.c_stride = s.n;
+  ref::ConvGeometry g;  // M pixels in one row, K input channels, N output channels
+  g.in_h = g.out_h = 1;
+  g.in_w = g.out_w = static_cast<int>(s.m);
+  g.in_c = static_cast<int>(s.k);
+  g.out_c = static_cast<int>(s.n);
+  const float lo = -3.402823466e+38f, hi = 3.402823466e+38f;
   const double fma_peak = peak_fma_zmm_gflops(0.03) * (isa == Isa::kAvx512Vnni ? 1.0 : 0.5);
   const Timing t = timed_loop(state, [&] {
-    if (isa == Isa::kAvx512Vnni) {
-      gemm_f32_avx512(p);
+    if (conv1x1) {
+      kernels->conv2d(g, a.data(), w.data(), bias.data(), lo, hi, c.data(), 0, s.m, 0, g.out_c);
     } else {
-      gemm_f32_avx2(p);
+      kernels->fully_connected(s.m, s.n, s.k, a.data(), w.data(), bias.data(), lo, hi, c.data(),
+                               0, s.m, 0, s.n);
     }
   });
   report(state, gemm_ops(s), 0, 1, t, fma_peak);
@@ -696,11 +696,15 @@ void register_all() {
     if (model != "square_1024" && model != "llm_prefill_qkv" && model != "mnv2_project_7") continue;
     const std::string suffix = model + "/" + std::to_string(s.m) + "x" + std::to_string(s.n) +
                                "x" + std::to_string(s.k) + "/threads:1";
-    benchmark::RegisterBenchmark(("GemmF32/avx512/" + suffix).c_str(), bm_gemm_f32, s,
-                                 Isa::kAvx512Vnni)
-        ->UseRealTime();
-    benchmark::RegisterBenchmark(("GemmF32/avx2/" + suffix).c_str(), bm_gemm_f32, s, Isa::kAvx2)
-        ->UseRealTime();
+    for (Isa isa : {Isa::kAvx512Vnni, Isa::kAvx2}) {
+      const std::string isa_label = isa == Isa::kAvx512Vnni ? "avx512" : "avx2";
+      benchmark::RegisterBenchmark(("GemmF32/" + isa_label + "_fc/" + suffix).c_str(), bm_gemm_f32,
+                                   s, isa, false)
+          ->UseRealTime();
+      benchmark::RegisterBenchmark(("GemmF32/" + isa_label + "_conv1x1/" + suffix).c_str(),
+                                   bm_gemm_f32, s, isa, true)
+          ->UseRealTime();
+    }
   }
   for (const DwShape& s : kMobileNetV2Dw) {
     for (int threads : {1, 2}) {

@@ -14,7 +14,6 @@ set(OCTET_X86_AVX512VNNI_FLAGS -mavx2 -mfma -mavx512f -mavx512bw -mavx512vl
 
 set(_octet_x86_avx2_sources
   ${_octet_x86_dir}/gemm/gemm_avx2.cc
-  ${_octet_x86_dir}/gemm/gemm_f32_avx2.cc
   ${_octet_x86_dir}/dwconv/dwconv_avx2.cc
   ${_octet_x86_dir}/elementwise/elementwise_avx2.cc)
 set(_octet_x86_avxvnni_sources
@@ -22,7 +21,6 @@ set(_octet_x86_avxvnni_sources
   ${_octet_x86_dir}/dwconv/dwconv_avxvnni.cc)
 set(_octet_x86_avx512vnni_sources
   ${_octet_x86_dir}/gemm/gemm_avx512vnni.cc
-  ${_octet_x86_dir}/gemm/gemm_f32_avx512.cc
   ${_octet_x86_dir}/dwconv/dwconv_avx512vnni.cc
   ${_octet_x86_dir}/elementwise/elementwise_avx512.cc)
 

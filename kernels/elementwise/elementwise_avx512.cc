@@ -101,8 +101,10 @@ inline __mmask64 tail_mask64(size_t count) {
 inline void store64(const __m512i* values, __m512 multiplier, const QuantizeConsts& q,
                     __mmask64 mask, int8_t* y) {
   for (int part = 0; part < 4; ++part) {
+    const __mmask16 part_mask = static_cast<__mmask16>(mask >> (16 * part));
+    if (part_mask == 0) break;  // channel tail: nothing left
     const __m128i out = quantize16(_mm512_mul_ps(_mm512_cvtepi32_ps(values[part]), multiplier), q);
-    _mm_mask_storeu_epi8(y + 16 * part, static_cast<__mmask16>(mask >> (16 * part)), out);
+    _mm_mask_storeu_epi8(y + 16 * part, part_mask, out);
   }
 }
 
@@ -149,23 +151,22 @@ void qs8_maxpool_avx512(const PoolQs8Pixel& p) {
 }
 
 void qs8_avgpool_avx512(const PoolQs8Pixel& p) {
+  // 16 channels per block (one int32 accumulator): typical channel counts (16, 24, 32, ...)
+  // waste no lanes, and only the last block is masked.
   const QuantizeConsts q(p.lo, p.hi, p.y_zero_point);
   const __m512 multiplier = _mm512_set1_ps(p.multiplier);
-  for (size_t c = 0; c < p.channels; c += 64) {
-    const __mmask64 mask = tail_mask64(p.channels - c);
-    __m512i sums[4];
-    for (int part = 0; part < 4; ++part) sums[part] = _mm512_set1_epi32(p.sum_bias);
+  for (size_t c = 0; c < p.channels; c += 16) {
+    const __mmask16 mask = p.channels - c >= 16 ? 0xFFFF : tail_mask16(p.channels - c);
+    __m512i sum = _mm512_set1_epi32(p.sum_bias);
     for (int r = 0; r < p.rows; ++r) {
       const int8_t* row = p.x + r * p.row_stride + c;
       for (int col = 0; col < p.cols; ++col) {
-        const __m512i v = _mm512_maskz_loadu_epi8(mask, row + col * p.channels);
-        sums[0] = _mm512_add_epi32(sums[0], _mm512_cvtepi8_epi32(_mm512_castsi512_si128(v)));
-        sums[1] = _mm512_add_epi32(sums[1], _mm512_cvtepi8_epi32(_mm512_extracti32x4_epi32(v, 1)));
-        sums[2] = _mm512_add_epi32(sums[2], _mm512_cvtepi8_epi32(_mm512_extracti32x4_epi32(v, 2)));
-        sums[3] = _mm512_add_epi32(sums[3], _mm512_cvtepi8_epi32(_mm512_extracti32x4_epi32(v, 3)));
+        sum = _mm512_add_epi32(
+            sum, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, row + col * p.channels)));
       }
     }
-    store64(sums, multiplier, q, mask, p.y + c);
+    const __m128i out = quantize16(_mm512_mul_ps(_mm512_cvtepi32_ps(sum), multiplier), q);
+    _mm_mask_storeu_epi8(p.y + c, mask, out);
   }
 }
 

@@ -279,6 +279,13 @@ struct Pass3x3 {
   __mmask64 load_mask;   // channel lanes of the chunk (tail chunks)
   __mmask64 store_mask;  // output lanes of every vector but the last
   __mmask64 last_store_mask;
+  // Gathered vectors (tail chunks of <= 32 / 16 channels): kPixels pieces of 64 / kPixels
+  // lanes, piece j from input pixel iw + j * piece_step, written to output pixel j.
+  int piece_step = 0;
+  int vector_step = 0;        // input pixels between vectors when no column is reused
+  size_t piece_out_step = 0;  // bytes between output pixels
+  __mmask64 piece_mask = 0;   // channel lanes of one piece
+  int last_pixels = 0;        // output pixels in the last vector
 };
 
 inline void store_bytes(int8_t* dst, __m512i bytes, __mmask64 mask) {
@@ -289,10 +296,39 @@ inline void store_bytes(int8_t* dst, __m512i bytes, __mmask64 mask) {
   }
 }
 
+// Stores piece j < pixels of `bytes` (64 / kPixels lanes each) at dst + j * step.
+template <int kPixels>
+inline void store_pieces(int8_t* dst, __m512i bytes, size_t step, __mmask64 piece_mask,
+                         int pixels) {
+  if constexpr (kPixels == 2) {
+    _mm256_mask_storeu_epi8(dst, static_cast<__mmask32>(piece_mask), _mm512_castsi512_si256(bytes));
+    if (pixels > 1) {
+      _mm256_mask_storeu_epi8(dst + step, static_cast<__mmask32>(piece_mask),
+                              _mm512_extracti64x4_epi64(bytes, 1));
+    }
+  } else {
+    const __mmask16 m = static_cast<__mmask16>(piece_mask);
+    _mm_mask_storeu_epi8(dst, m, _mm512_castsi512_si128(bytes));
+    if (pixels > 1) _mm_mask_storeu_epi8(dst + step, m, _mm512_extracti32x4_epi32(bytes, 1));
+    if (pixels > 2) _mm_mask_storeu_epi8(dst + 2 * step, m, _mm512_extracti32x4_epi32(bytes, 2));
+    if (pixels > 3) _mm_mask_storeu_epi8(dst + 3 * step, m, _mm512_extracti32x4_epi32(bytes, 3));
+  }
+}
+
+inline const void* pixel_address(const int8_t* row, int iw, size_t step) {
+  // Out-of-row pixels are only used under an all-zero load mask (no access).
+  return reinterpret_cast<const void*>(
+      reinterpret_cast<uintptr_t>(row) +
+      static_cast<uintptr_t>(static_cast<intptr_t>(iw) * static_cast<intptr_t>(step)));
+}
+
 // kMode 0: one output row (input rows 0..2); 1: two rows at stride_h 1 (rows 0..3);
-// 2: two rows at stride_h 2 (rows 0..4). kStep: input pixels between output vectors;
-// kPixels: pixels per vector (1, or 2 for 32-channel layers).
-template <int kMode, int kStep, int kPixels, class Rq>
+// 2: two rows at stride_h 2 (rows 0..4). kStep: input pixels between output vectors when
+// the last column of a vector is the first of the next (1 or 2), 0 when no column is
+// shared (then Pass3x3::vector_step). kPixels: pixels per vector; kGather: the pixels'
+// channels are not contiguous (tail chunk pieces, Pass3x3::piece_*), else (kPixels 2)
+// the 32-channel layer's pixel pair is one 64-byte load.
+template <int kMode, int kStep, int kPixels, bool kGather, class Rq>
 void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512i zp_raw) {
   constexpr int kInRows = kMode == 0 ? 3 : kMode == 1 ? 4 : 5;
   constexpr int kVecs = kMode == 2 ? 8 : 4;
@@ -309,9 +345,45 @@ void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512
   }
   const int in_w = ps.in_w;
   const __mmask64 load_mask = ps.load_mask;
+  const int piece_step = ps.piece_step;
+  const __mmask64 piece_mask = ps.piece_mask;
   const auto column = [&](int iw) __attribute__((always_inline))->Col {
     __m512i r[kInRows];
-    if (iw >= 0 && iw + kPixels <= in_w) {
+    if constexpr (kGather) {
+      const __m512i zp = zp_raw;
+      __mmask64 m[kPixels];
+#pragma GCC unroll 4
+      for (int j = 0; j < kPixels; ++j) {
+        const int at = iw + j * piece_step;
+        m[j] = at >= 0 && at < in_w ? piece_mask : 0;
+      }
+#pragma GCC unroll 5
+      for (int t = 0; t < kInRows; ++t) {
+        __m512i row;
+        if constexpr (kPixels == 2) {
+          const __m256i lo =
+              _mm256_mask_loadu_epi8(_mm512_castsi512_si256(zp), static_cast<__mmask32>(m[0]),
+                                     pixel_address(rows[t], iw, steps[t]));
+          const __m256i hi =
+              _mm256_mask_loadu_epi8(_mm512_castsi512_si256(zp), static_cast<__mmask32>(m[1]),
+                                     pixel_address(rows[t], iw + piece_step, steps[t]));
+          row = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+        } else {
+          const __m128i zp16 = _mm512_castsi512_si128(zp);
+          __m128i q[4];
+#pragma GCC unroll 4
+          for (int j = 0; j < 4; ++j) {
+            q[j] = _mm_mask_loadu_epi8(zp16, static_cast<__mmask16>(m[j]),
+                                       pixel_address(rows[t], iw + j * piece_step, steps[t]));
+          }
+          row = _mm512_inserti32x4(
+              _mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(q[0]), q[1], 1), q[2],
+                                 2),
+              q[3], 3);
+        }
+        r[t] = _mm512_xor_si512(row, flip);
+      }
+    } else if (iw >= 0 && iw + kPixels <= in_w) {
 #pragma GCC unroll 5
       for (int t = 0; t < kInRows; ++t) {
         r[t] = _mm512_xor_si512(
@@ -387,15 +459,33 @@ void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512
         acc1[i] = _mm512_dpbusd_epi32(acc1[i], c1.v[kSecond + i], w1[1].q[i]);
         acc1[i] = _mm512_dpbusd_epi32(acc1[i], c2.v[kSecond + i], w1[2].q[i]);
       }
-      store_bytes(y1, Rq::bytes(chunk, e, acc1[0], acc1[1], acc1[2], acc1[3]), mask);
+      const __m512i b1 = Rq::bytes(chunk, e, acc1[0], acc1[1], acc1[2], acc1[3]);
+      if constexpr (kGather) {
+        store_pieces<kPixels>(y1, b1, ps.piece_out_step, piece_mask,
+                              v + 1 == vectors ? ps.last_pixels : kPixels);
+      } else {
+        store_bytes(y1, b1, mask);
+      }
       y1 += ps.y_step;
     }
-    store_bytes(y0, Rq::bytes(chunk, e, acc0[0], acc0[1], acc0[2], acc0[3]), mask);
+    const __m512i b0 = Rq::bytes(chunk, e, acc0[0], acc0[1], acc0[2], acc0[3]);
+    if constexpr (kGather) {
+      store_pieces<kPixels>(y0, b0, ps.piece_out_step, piece_mask,
+                            v + 1 == vectors ? ps.last_pixels : kPixels);
+    } else {
+      store_bytes(y0, b0, mask);
+    }
     y0 += ps.y_step;
   };
   // Unrolled so that the columns rotate through names instead of register copies (zmm
   // moves take vector-port slots).
   const int base = ps.iw_first;
+  if constexpr (kStep == 0) {
+    for (int v = 0, iw = base; v < vectors; ++v, iw += ps.vector_step) {
+      emit(v, column(iw), column(iw + 1), column(iw + 2));
+    }
+    return;
+  }
   Col ca = column(base), cb = column(base + 1), cc = column(base + 2);
   int v = 0;
   if constexpr (kStep == 1) {
@@ -429,15 +519,23 @@ using PassFn = void (*)(const Pass3x3&, const Chunk&, const Epilogue&, __m512i);
 template <int kMode, int kStep, int kPixels>
 PassFn pick_pass(bool small, bool clamp_lo, bool clamp_hi) {
   if (!small) {
-    return clamp_lo ? &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<false, true, true>>
-                    : &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<false, false, true>>;
+    return clamp_lo ? &dw3x3_pass<kMode, kStep, kPixels, false, Requant3x3<false, true, true>>
+                    : &dw3x3_pass<kMode, kStep, kPixels, false, Requant3x3<false, false, true>>;
   }
   if (clamp_lo) {
-    return clamp_hi ? &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<true, true, true>>
-                    : &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<true, true, false>>;
+    return clamp_hi ? &dw3x3_pass<kMode, kStep, kPixels, false, Requant3x3<true, true, true>>
+                    : &dw3x3_pass<kMode, kStep, kPixels, false, Requant3x3<true, true, false>>;
   }
-  return clamp_hi ? &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<true, false, true>>
-                  : &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<true, false, false>>;
+  return clamp_hi ? &dw3x3_pass<kMode, kStep, kPixels, false, Requant3x3<true, false, true>>
+                  : &dw3x3_pass<kMode, kStep, kPixels, false, Requant3x3<true, false, false>>;
+}
+
+// Tail chunks in pieces: the common unclamped case and the always-exact general one.
+template <int kMode, int kStep, int kPixels>
+PassFn pick_gather_pass(bool small, bool clamp_lo, bool clamp_hi) {
+  return small && !clamp_lo && !clamp_hi
+             ? &dw3x3_pass<kMode, kStep, kPixels, true, Requant3x3<true, false, false>>
+             : &dw3x3_pass<kMode, kStep, kPixels, true, Requant3x3General>;
 }
 
 bool is_fast3x3(const ref::ConvGeometry& g) {
@@ -461,7 +559,7 @@ void dw3x3_run(const DwConvQs8Params& p) {
   const bool clamp_lo = p.rq.qmin > -128, clamp_hi = p.rq.qmax < 127;
   const size_t in_row = static_cast<size_t>(g.in_w) * g.in_c;
   const size_t out_row = static_cast<size_t>(g.out_w) * g.out_c;
-  // Weights / bias / multipliers repeated for both pixels of a vector (pixels == 2).
+  // Weights / bias / multipliers repeated for every pixel of a vector.
   alignas(64) int8_t w_rep[9 * kChunk];
   alignas(64) int32_t bias_rep[kChunk];
   alignas(64) float mult_rep[kChunk];
@@ -469,38 +567,69 @@ void dw3x3_run(const DwConvQs8Params& p) {
   for (int c0 = 0; c0 < g.out_c; c0 += kChunk) {
     const int valid = std::min(kChunk, g.out_c - c0);
     const __mmask64 lanes = valid == kChunk ? ~__mmask64{0} : (__mmask64{1} << valid) - 1;
+    // A tail chunk of <= 32 (16) channels fills its vectors with 2 (4) output pixels.
+    const bool gather =
+        pixels == 1 && valid <= kChunk / 2 && g.stride_h == g.stride_w && g.out_w > 1;
+    const int vector_pixels = pixels == 2 ? 2 : !gather ? 1 : valid <= kChunk / 4 ? 4 : 2;
     ChunkSource src = chunk_source(p, c0);
+    __mmask64 chunk_lanes = lanes;
     Pass3x3 ps;
-    if (pixels == 2) {
+    ps.in_w = g.in_w;
+    ps.iw_first = -g.pad_left;
+    if (vector_pixels > 1) {
+      // Weights, bias and multipliers repeated in every piece (zero on lanes past the
+      // chunk's channels).
+      const int piece = kChunk / vector_pixels;
+      chunk_lanes = 0;
+      for (int j = 0; j < vector_pixels; ++j) chunk_lanes |= lanes << (j * piece);
       for (int l = 0; l < kChunk; ++l) {
-        for (int t = 0; t < 9; ++t) w_rep[t * kChunk + l] = p.w[t * 32 + l % 32];
-        bias_rep[l] = p.bias != nullptr ? p.bias[l % 32] : 0;
-        mult_rep[l] = p.rq.multiplier[p.rq.per_channel ? l % 32 : 0];
+        const int c = l % piece;
+        const bool inside = c < valid;
+        for (int t = 0; t < 9; ++t) {
+          w_rep[t * kChunk + l] = inside ? p.w[static_cast<size_t>(t) * g.out_c + c0 + c] : 0;
+        }
+        bias_rep[l] = inside && p.bias != nullptr ? p.bias[c0 + c] : 0;
+        mult_rep[l] = inside ? p.rq.multiplier[p.rq.per_channel ? c0 + c : 0] : 0.0f;
       }
       src = {w_rep, kChunk, bias_rep, mult_rep, true};
-      ps.vectors = (g.out_w + 1) / 2;
-      ps.y_step = kChunk;
+      ps.vectors = (g.out_w + vector_pixels - 1) / vector_pixels;
+      ps.y_step = static_cast<size_t>(vector_pixels) * g.out_c;
       ps.load_mask = ps.store_mask = ~__mmask64{0};
       ps.last_store_mask = g.out_w % 2 == 0 ? ~__mmask64{0} : __mmask64{0xFFFFFFFFu};
+      ps.piece_step = g.stride_w;
+      ps.vector_step = vector_pixels * g.stride_w;
+      ps.piece_out_step = static_cast<size_t>(g.out_c);
+      ps.piece_mask = lanes;
+      ps.last_pixels = g.out_w - vector_pixels * (ps.vectors - 1);
     } else {
       ps.vectors = g.out_w;
       ps.y_step = static_cast<size_t>(g.out_c);
       ps.load_mask = ps.store_mask = ps.last_store_mask = lanes;
     }
-    ps.in_w = g.in_w;
-    ps.iw_first = -g.pad_left;
-    prepare_chunk(g, src, pixels == 2 ? ~__mmask64{0} : lanes, 1, &chunk);
+    prepare_chunk(g, src, chunk_lanes, 1, &chunk);
     const bool small = chunk.small_products;
     PassFn one, two;
     if (pixels == 2) {
-      one = &dw3x3_pass<0, 2, 2, Requant3x3General>;
+      one = &dw3x3_pass<0, 2, 2, false, Requant3x3General>;
       two = pick_pass<1, 2, 2>(small, clamp_lo, clamp_hi);
+    } else if (vector_pixels == 2) {
+      if (g.stride_w == 1) {  // pieces at iw, iw + 1: the last column is the next's first
+        one = &dw3x3_pass<0, 2, 2, true, Requant3x3General>;
+        two = pick_gather_pass<1, 2, 2>(small, clamp_lo, clamp_hi);
+      } else {
+        one = &dw3x3_pass<0, 0, 2, true, Requant3x3General>;
+        two = pick_gather_pass<2, 0, 2>(small, clamp_lo, clamp_hi);
+      }
+    } else if (vector_pixels == 4) {
+      one = &dw3x3_pass<0, 0, 4, true, Requant3x3General>;
+      two = g.stride_h == 1 ? pick_gather_pass<1, 0, 4>(small, clamp_lo, clamp_hi)
+                            : pick_gather_pass<2, 0, 4>(small, clamp_lo, clamp_hi);
     } else if (g.stride_w == 1) {
-      one = &dw3x3_pass<0, 1, 1, Requant3x3General>;
+      one = pick_pass<0, 1, 1>(small, clamp_lo, clamp_hi);
       two = g.stride_h == 1 ? pick_pass<1, 1, 1>(small, clamp_lo, clamp_hi)
                             : pick_pass<2, 1, 1>(small, clamp_lo, clamp_hi);
     } else {
-      one = &dw3x3_pass<0, 2, 1, Requant3x3General>;
+      one = pick_pass<0, 2, 1>(small, clamp_lo, clamp_hi);
       two = g.stride_h == 1 ? pick_pass<1, 2, 1>(small, clamp_lo, clamp_hi)
                             : pick_pass<2, 2, 1>(small, clamp_lo, clamp_hi);
     }

@@ -9,11 +9,14 @@
 //   point cannot be folded into the bias because its contribution, zp_w * sum(x - zp_x), depends
 //   on the input. So w - zp_w is computed exactly per output channel; a channel whose values fit
 //   [-127, 127] is stored exactly (same scale), otherwise that channel alone is rescaled to its
-//   absmax (scale * absmax/127, values rounded half-even, its int32 bias divided by the same
-//   factor). Octet's bias fold b' = b - zp_x * sum(w') then applies as for any int8 model.
+//   absmax (scale * absmax/127, values rounded half-even, then the roundings nearest a tie
+//   flipped until the channel's rounding errors sum to under half a step; its int32 bias
+//   divided by the same factor). Octet's bias fold b' = b - zp_x * sum(w') then applies as for
+//   any int8 model.
 // - int32 bias b (scale s_x*s_w[c]) is folded: b' = b - zp_x * sum_k w[c,k].
 // - multiplier[c] = s_x * s_w[c] / s_y (double, rounded to float); fused activation -> q_min/q_max.
 // - int8 LOGISTIC/TANH/RELU/RELU6/HARD_SWISH -> Lut op; int8 SOFTMAX -> Softmax with float table.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -909,6 +912,37 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
                  "'). Supported ops: " + tflite_supported_ops());
 }
 
+// A rescaled weight channel (see to_symmetric_int8) rounds each w / factor to nearest; the op's
+// accumulator then errs by sum_k e_k * (x_k - zp_x) with e_k the rounding errors. Their sum times
+// the mean input is the part that grows with the kernel size, so flip the roundings nearest to a
+// tie (the least added error per weight, each weight still within one step) until the channel's
+// error sum is within half a step of zero.
+void balance_rescaled_rounding(const WeightLayout& layout, const std::vector<int32_t>& centered,
+                               const std::vector<double>& factor, std::vector<int8_t>* w8) {
+  for (int64_t c = 0; c < layout.channels; ++c) {
+    if (factor[c] == 1.0) continue;
+    std::vector<std::pair<double, int64_t>> error(layout.per_channel);  // (w8 - w / f, index)
+    double sum = 0.0;
+    for (int64_t k = 0; k < layout.per_channel; ++k) {
+      const int64_t i = layout.index(c, k);
+      error[k] = {(*w8)[i] - centered[i] / factor[c], i};
+      sum += error[k].first;
+    }
+    const int step = sum > 0.0 ? -1 : 1;
+    // Most positive errors first when rounding down, most negative first when rounding up.
+    std::sort(error.begin(), error.end(), [&](const auto& a, const auto& b) {
+      return step < 0 ? a.first > b.first : a.first < b.first;
+    });
+    for (const auto& [e, i] : error) {
+      if (std::fabs(sum) <= 0.5 || e * step >= 0.0) break;
+      const int v = (*w8)[i] + step;
+      if (v < -127 || v > 127) continue;
+      (*w8)[i] = static_cast<int8_t>(v);
+      sum += step;
+    }
+  }
+}
+
 bool Importer::map_gemm(const tfl::Operator* op, int32_t code) {
   const auto& ins = *op->inputs();
   const int x_tfl = ins[0], y_tfl = (*op->outputs())[0];
@@ -1063,6 +1097,7 @@ bool Importer::map_gemm(const tfl::Operator* op, int32_t code) {
   std::vector<int8_t> w8;
   std::vector<double> rescaled;
   const int inexact = to_symmetric_int8(layout, centered, &w_scales, &w8, &rescaled);
+  if (inexact > 0) balance_rescaled_rounding(layout, centered, rescaled, &w8);
   if (inexact > 0 && options_.verbose)
     fprintf(stderr, "tflite: %s: %d of %lld weight channels rescaled to fit symmetric int8\n",
             out.name.c_str(), inexact, static_cast<long long>(oc));

@@ -231,8 +231,9 @@ inline void store_output(const Chunk& chunk, const __m512i acc[4], const Epilogu
 //    of input rows 0..3 feeds row 0 (bytes 0..2, weights w) and row 1 (bytes 1..3,
 //    w_next_row); at stride_h 2 the second row's column (rows 2, 3, 4) reuses the
 //    rows-2/3 byte pairs of the first (only row 4 is unpacked again);
-//  - put two pixels in one vector for 32-channel layers (the 64-byte load at pixel iw holds
-//    pixels iw and iw + 1, weights repeated in both halves) instead of half-empty chunks;
+//  - fill the vectors of chunks with <= 32 (16) channels (32-channel layers, tails of 96 /
+//    144) with 2 (4) output pixels: pixel v of each half (quarter) of the row, so the
+//    columns still slide by one pixel and are reused by the next taps;
 //  - pick the requantization at compile time: no float clamp when no product can reach
 //    2^31 (Chunk::small_products), no byte clamp at qmin = -128 / qmax = 127 (packsswb
 //    saturates there already).
@@ -279,13 +280,13 @@ struct Pass3x3 {
   __mmask64 load_mask;   // channel lanes of the chunk (tail chunks)
   __mmask64 store_mask;  // output lanes of every vector but the last
   __mmask64 last_store_mask;
-  // Gathered vectors (tail chunks of <= 32 / 16 channels): kPixels pieces of 64 / kPixels
-  // lanes, piece j from input pixel iw + j * piece_step, written to output pixel j.
+  // Gathered vectors (chunks of <= 32 / 16 channels): kPixels pieces of 64 / kPixels lanes;
+  // piece j of vector v is output pixel v + j * vectors, read from input pixel
+  // iw + j * piece_step and written at + j * piece_out_step.
   int piece_step = 0;
-  int vector_step = 0;        // input pixels between vectors when no column is reused
-  size_t piece_out_step = 0;  // bytes between output pixels
-  __mmask64 piece_mask = 0;   // channel lanes of one piece
-  int last_pixels = 0;        // output pixels in the last vector
+  size_t piece_out_step = 0;
+  __mmask64 piece_mask = 0;  // channel lanes of one piece
+  int out_w = 0;
 };
 
 inline void store_bytes(int8_t* dst, __m512i bytes, __mmask64 mask) {
@@ -323,12 +324,9 @@ inline const void* pixel_address(const int8_t* row, int iw, size_t step) {
 }
 
 // kMode 0: one output row (input rows 0..2); 1: two rows at stride_h 1 (rows 0..3);
-// 2: two rows at stride_h 2 (rows 0..4). kStep: input pixels between output vectors when
-// the last column of a vector is the first of the next (1 or 2), 0 when no column is
-// shared (then Pass3x3::vector_step). kPixels: pixels per vector; kGather: the pixels'
-// channels are not contiguous (tail chunk pieces, Pass3x3::piece_*), else (kPixels 2)
-// the 32-channel layer's pixel pair is one 64-byte load.
-template <int kMode, int kStep, int kPixels, bool kGather, class Rq>
+// 2: two rows at stride_h 2 (rows 0..4). kStep: input pixels between output vectors
+// (stride_w). kPixels: output pixels per vector (1, or 2 / 4 pieces: Pass3x3::piece_*).
+template <int kMode, int kStep, int kPixels, class Rq>
 void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512i zp_raw) {
   constexpr int kInRows = kMode == 0 ? 3 : kMode == 1 ? 4 : 5;
   constexpr int kVecs = kMode == 2 ? 8 : 4;
@@ -347,9 +345,10 @@ void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512
   const __mmask64 load_mask = ps.load_mask;
   const int piece_step = ps.piece_step;
   const __mmask64 piece_mask = ps.piece_mask;
+  const int out_w = ps.out_w;
   const auto column = [&](int iw) __attribute__((always_inline))->Col {
     __m512i r[kInRows];
-    if constexpr (kGather) {
+    if constexpr (kPixels > 1) {
       const __m512i zp = zp_raw;
       __mmask64 m[kPixels];
 #pragma GCC unroll 4
@@ -383,30 +382,17 @@ void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512
         }
         r[t] = _mm512_xor_si512(row, flip);
       }
-    } else if (iw >= 0 && iw + kPixels <= in_w) {
+    } else if (iw >= 0 && iw < in_w) {
 #pragma GCC unroll 5
       for (int t = 0; t < kInRows; ++t) {
         r[t] = _mm512_xor_si512(
             _mm512_maskz_loadu_epi8(load_mask, rows[t] + static_cast<size_t>(iw) * steps[t]), flip);
       }
-    } else if constexpr (kPixels == 1) {
+    } else {
       Col c;
 #pragma GCC unroll 8
       for (int i = 0; i < kVecs; ++i) c.v[i] = pad;  // every byte is the flipped zero point
       return c;
-    } else {
-      // Two pixels, one of them outside the row: masked load (faults suppressed), the
-      // other half is padding.
-      const __mmask64 lo = (iw >= 0 && iw < in_w) ? __mmask64{0xFFFFFFFFu} : 0;
-      const __mmask64 hi = (iw + 1 >= 0 && iw + 1 < in_w) ? ~__mmask64{0xFFFFFFFFu} : 0;
-#pragma GCC unroll 5
-      for (int t = 0; t < kInRows; ++t) {
-        const uintptr_t at =
-            reinterpret_cast<uintptr_t>(rows[t]) +
-            static_cast<uintptr_t>(static_cast<intptr_t>(iw) * static_cast<intptr_t>(steps[t]));
-        r[t] = _mm512_xor_si512(
-            _mm512_mask_loadu_epi8(zp_raw, lo | hi, reinterpret_cast<const void*>(at)), flip);
-      }
     }
     Col c;
     if constexpr (kMode == 0) {
@@ -442,6 +428,8 @@ void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512
   const auto emit = [&](int v, const Col& c0, const Col& c1, const Col& c2)
       __attribute__((always_inline)) {
     const __mmask64 mask = v + 1 == vectors ? last_store_mask : store_mask;
+    // Pieces of this vector inside the row (the last quarter / half may be short).
+    const int pieces = kPixels == 1 ? 1 : std::min(kPixels, (out_w - v + vectors - 1) / vectors);
     __m512i acc0[4];
 #pragma GCC unroll 4
     for (int i = 0; i < 4; ++i) {
@@ -460,18 +448,16 @@ void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512
         acc1[i] = _mm512_dpbusd_epi32(acc1[i], c2.v[kSecond + i], w1[2].q[i]);
       }
       const __m512i b1 = Rq::bytes(chunk, e, acc1[0], acc1[1], acc1[2], acc1[3]);
-      if constexpr (kGather) {
-        store_pieces<kPixels>(y1, b1, ps.piece_out_step, piece_mask,
-                              v + 1 == vectors ? ps.last_pixels : kPixels);
+      if constexpr (kPixels > 1) {
+        store_pieces<kPixels>(y1, b1, ps.piece_out_step, piece_mask, pieces);
       } else {
         store_bytes(y1, b1, mask);
       }
       y1 += ps.y_step;
     }
     const __m512i b0 = Rq::bytes(chunk, e, acc0[0], acc0[1], acc0[2], acc0[3]);
-    if constexpr (kGather) {
-      store_pieces<kPixels>(y0, b0, ps.piece_out_step, piece_mask,
-                            v + 1 == vectors ? ps.last_pixels : kPixels);
+    if constexpr (kPixels > 1) {
+      store_pieces<kPixels>(y0, b0, ps.piece_out_step, piece_mask, pieces);
     } else {
       store_bytes(y0, b0, mask);
     }
@@ -480,12 +466,6 @@ void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512
   // Unrolled so that the columns rotate through names instead of register copies (zmm
   // moves take vector-port slots).
   const int base = ps.iw_first;
-  if constexpr (kStep == 0) {
-    for (int v = 0, iw = base; v < vectors; ++v, iw += ps.vector_step) {
-      emit(v, column(iw), column(iw + 1), column(iw + 2));
-    }
-    return;
-  }
   Col ca = column(base), cb = column(base + 1), cc = column(base + 2);
   int v = 0;
   if constexpr (kStep == 1) {
@@ -519,23 +499,35 @@ using PassFn = void (*)(const Pass3x3&, const Chunk&, const Epilogue&, __m512i);
 template <int kMode, int kStep, int kPixels>
 PassFn pick_pass(bool small, bool clamp_lo, bool clamp_hi) {
   if (!small) {
-    return clamp_lo ? &dw3x3_pass<kMode, kStep, kPixels, false, Requant3x3<false, true, true>>
-                    : &dw3x3_pass<kMode, kStep, kPixels, false, Requant3x3<false, false, true>>;
+    return clamp_lo ? &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<false, true, true>>
+                    : &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<false, false, true>>;
   }
   if (clamp_lo) {
-    return clamp_hi ? &dw3x3_pass<kMode, kStep, kPixels, false, Requant3x3<true, true, true>>
-                    : &dw3x3_pass<kMode, kStep, kPixels, false, Requant3x3<true, true, false>>;
+    return clamp_hi ? &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<true, true, true>>
+                    : &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<true, true, false>>;
   }
-  return clamp_hi ? &dw3x3_pass<kMode, kStep, kPixels, false, Requant3x3<true, false, true>>
-                  : &dw3x3_pass<kMode, kStep, kPixels, false, Requant3x3<true, false, false>>;
+  return clamp_hi ? &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<true, false, true>>
+                  : &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<true, false, false>>;
 }
 
-// Tail chunks in pieces: the common unclamped case and the always-exact general one.
+// Chunks in pieces: the common unclamped case and the always-exact general one.
 template <int kMode, int kStep, int kPixels>
-PassFn pick_gather_pass(bool small, bool clamp_lo, bool clamp_hi) {
+PassFn pick_piece_pass(bool small, bool clamp_lo, bool clamp_hi) {
   return small && !clamp_lo && !clamp_hi
-             ? &dw3x3_pass<kMode, kStep, kPixels, true, Requant3x3<true, false, false>>
-             : &dw3x3_pass<kMode, kStep, kPixels, true, Requant3x3General>;
+             ? &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<true, false, false>>
+             : &dw3x3_pass<kMode, kStep, kPixels, Requant3x3General>;
+}
+
+template <int kPixels>
+void pick_piece_passes(const ref::ConvGeometry& g, bool small, bool clamp_lo, bool clamp_hi,
+                       PassFn* one, PassFn* two) {
+  if (g.stride_w == 1) {
+    *one = &dw3x3_pass<0, 1, kPixels, Requant3x3General>;
+    *two = pick_piece_pass<1, 1, kPixels>(small, clamp_lo, clamp_hi);
+  } else {
+    *one = &dw3x3_pass<0, 2, kPixels, Requant3x3General>;
+    *two = pick_piece_pass<2, 2, kPixels>(small, clamp_lo, clamp_hi);
+  }
 }
 
 bool is_fast3x3(const ref::ConvGeometry& g) {
@@ -549,9 +541,6 @@ void dw3x3_run(const DwConvQs8Params& p) {
   const int oh_begin = std::max(p.oh_begin, 0);
   const int oh_end = std::min(p.oh_end, g.out_h);
   if (oh_begin >= oh_end) return;
-  // Two pixels per vector: 32 channels, stride 1 (the 64-byte load at pixel iw then holds
-  // the inputs of pixels iw and iw + 1 for the same tap).
-  const int pixels = g.out_c == 32 && g.stride_w == 1 && g.stride_h == 1 ? 2 : 1;
   const Epilogue e = make_epilogue(p.rq);
   const __m512i zp_raw = _mm512_set1_epi8(static_cast<char>(p.x_zero_point));
   alignas(64) int8_t padding_row[kChunk];
@@ -567,15 +556,16 @@ void dw3x3_run(const DwConvQs8Params& p) {
   for (int c0 = 0; c0 < g.out_c; c0 += kChunk) {
     const int valid = std::min(kChunk, g.out_c - c0);
     const __mmask64 lanes = valid == kChunk ? ~__mmask64{0} : (__mmask64{1} << valid) - 1;
-    // A tail chunk of <= 32 (16) channels fills its vectors with 2 (4) output pixels.
-    const bool gather =
-        pixels == 1 && valid <= kChunk / 2 && g.stride_h == g.stride_w && g.out_w > 1;
-    const int vector_pixels = pixels == 2 ? 2 : !gather ? 1 : valid <= kChunk / 4 ? 4 : 2;
+    // A chunk of <= 32 (16) channels fills its vectors with 2 (4) output pixels: pixel v of
+    // each half (quarter) of the row.
+    const bool pieces = valid <= kChunk / 2 && g.stride_h == g.stride_w && g.out_w > 1;
+    const int vector_pixels = !pieces ? 1 : valid <= kChunk / 4 && g.out_w >= 4 ? 4 : 2;
     ChunkSource src = chunk_source(p, c0);
     __mmask64 chunk_lanes = lanes;
     Pass3x3 ps;
     ps.in_w = g.in_w;
     ps.iw_first = -g.pad_left;
+    ps.y_step = static_cast<size_t>(g.out_c);
     if (vector_pixels > 1) {
       // Weights, bias and multipliers repeated in every piece (zero on lanes past the
       // chunk's channels).
@@ -593,37 +583,22 @@ void dw3x3_run(const DwConvQs8Params& p) {
       }
       src = {w_rep, kChunk, bias_rep, mult_rep, true};
       ps.vectors = (g.out_w + vector_pixels - 1) / vector_pixels;
-      ps.y_step = static_cast<size_t>(vector_pixels) * g.out_c;
-      ps.load_mask = ps.store_mask = ~__mmask64{0};
-      ps.last_store_mask = g.out_w % 2 == 0 ? ~__mmask64{0} : __mmask64{0xFFFFFFFFu};
-      ps.piece_step = g.stride_w;
-      ps.vector_step = vector_pixels * g.stride_w;
-      ps.piece_out_step = static_cast<size_t>(g.out_c);
+      ps.load_mask = ps.store_mask = ps.last_store_mask = ~__mmask64{0};
+      ps.piece_step = ps.vectors * g.stride_w;
+      ps.piece_out_step = static_cast<size_t>(ps.vectors) * g.out_c;
       ps.piece_mask = lanes;
-      ps.last_pixels = g.out_w - vector_pixels * (ps.vectors - 1);
+      ps.out_w = g.out_w;
     } else {
       ps.vectors = g.out_w;
-      ps.y_step = static_cast<size_t>(g.out_c);
       ps.load_mask = ps.store_mask = ps.last_store_mask = lanes;
     }
     prepare_chunk(g, src, chunk_lanes, 1, &chunk);
     const bool small = chunk.small_products;
     PassFn one, two;
-    if (pixels == 2) {
-      one = &dw3x3_pass<0, 2, 2, false, Requant3x3General>;
-      two = pick_pass<1, 2, 2>(small, clamp_lo, clamp_hi);
-    } else if (vector_pixels == 2) {
-      if (g.stride_w == 1) {  // pieces at iw, iw + 1: the last column is the next's first
-        one = &dw3x3_pass<0, 2, 2, true, Requant3x3General>;
-        two = pick_gather_pass<1, 2, 2>(small, clamp_lo, clamp_hi);
-      } else {
-        one = &dw3x3_pass<0, 0, 2, true, Requant3x3General>;
-        two = pick_gather_pass<2, 0, 2>(small, clamp_lo, clamp_hi);
-      }
+    if (vector_pixels == 2) {
+      pick_piece_passes<2>(g, small, clamp_lo, clamp_hi, &one, &two);
     } else if (vector_pixels == 4) {
-      one = &dw3x3_pass<0, 0, 4, true, Requant3x3General>;
-      two = g.stride_h == 1 ? pick_gather_pass<1, 0, 4>(small, clamp_lo, clamp_hi)
-                            : pick_gather_pass<2, 0, 4>(small, clamp_lo, clamp_hi);
+      pick_piece_passes<4>(g, small, clamp_lo, clamp_hi, &one, &two);
     } else if (g.stride_w == 1) {
       one = pick_pass<0, 1, 1>(small, clamp_lo, clamp_hi);
       two = g.stride_h == 1 ? pick_pass<1, 1, 1>(small, clamp_lo, clamp_hi)

@@ -237,7 +237,7 @@ std::vector<bool> rescaled_channels(const ir::Graph& g, const ir::Op& op,
 // does not have (tensors the importer added), up to tensors LiteRT has or constants. Returns a
 // graph with those ops whose inputs are the LiteRT tensors; false if it cannot be isolated.
 bool isolate(const ir::Graph& g, int out, const LiteRtRun& ref, ir::Graph* sub,
-             std::string* main_op) {
+             std::string* main_op, std::set<int>* covered) {
   std::vector<int> producer(g.tensors.size(), -1);
   for (size_t o = 0; o < g.ops.size(); ++o)
     for (int t : g.ops[o].outputs)
@@ -287,6 +287,7 @@ bool isolate(const ir::Graph& g, int out, const LiteRtRun& ref, ir::Graph* sub,
   if (us != std::string::npos && name.find_first_not_of("0123456789", us + 1) == std::string::npos)
     name = name.substr(0, us);
   *main_op = name + " (" + fb::EnumNameOpType(g.ops[main_index].type) + ")";
+  covered->insert(ops.begin(), ops.end());
   return true;
 }
 
@@ -397,7 +398,7 @@ std::map<std::string, TypeSummary> compare_model(const ModelCase& c, const std::
       ADD_FAILURE() << error;
       continue;
     }
-    std::set<int> done;
+    std::set<int> done, covered;
     for (size_t o = 0; o < g.ops.size(); ++o) {
       for (int out : g.ops[o].outputs) {
         if (out < 0 || !ref.raw.count(g.tensors[out].name) || g.tensors[out].quant.empty())
@@ -405,7 +406,7 @@ std::map<std::string, TypeSummary> compare_model(const ModelCase& c, const std::
         if (!done.insert(out).second) continue;
         ir::Graph sub;
         std::string label;
-        if (!isolate(g, out, ref, &sub, &label)) {
+        if (!isolate(g, out, ref, &sub, &label, &covered)) {
           ADD_FAILURE() << "cannot isolate the op writing " << g.tensors[out].name;
           continue;
         }
@@ -429,6 +430,11 @@ std::map<std::string, TypeSummary> compare_model(const ModelCase& c, const std::
         }
       }
     }
+    // Every Octet op must have been compared (alone or with the ops the importer added to it).
+    for (size_t o = 0; o < g.ops.size(); ++o)
+      EXPECT_TRUE(covered.count(static_cast<int>(o)))
+          << "op " << g.ops[o].name << " (" << fb::EnumNameOpType(g.ops[o].type)
+          << ") was not compared with LiteRT";
   }
   printf("%s vs LiteRT %s, %zu input(s):\n", c.model.c_str(), resolver.c_str(), c.inputs.size());
   printf("  %-56s %5s %8s %10s %10s %10s\n", "op", "ops", "max LSB", "off by 1", "off by >1",

@@ -110,6 +110,30 @@ TEST_P(X86Kernels, GemmTileEdges) {
   }
 }
 
+// Row tails of every tile height (AVX-512: 6 rows x 4 blocks, 12 rows x 2 or 1 blocks
+// when N <= 32; AVX-VNNI: 6 rows), with N column tails in each tile width.
+TEST_P(X86Kernels, GemmRowTailsOfTallTiles) {
+  for (size_t m : {11, 12, 13, 18, 23, 24, 25, 37}) {
+    for (size_t n : {5, 16, 20, 32, 48, 63, 80}) {
+      for (size_t k : {2, 64, 130}) {
+        GemmTester().m(m).n(n).k(k).seed(static_cast<uint32_t>(m * 1000 + n * 10 + k)).test(GetParam());
+        if (HasFailure()) return;
+      }
+    }
+  }
+}
+
+// Multipliers >= 1 that take |acc * multiplier| past 2^31, where cvtps2dq would overflow
+// without the float upper clamp (the AVX-512 kernel keeps that clamp only for such
+// multipliers), and a mix where a single column has one.
+TEST_P(X86Kernels, GemmHugeMultipliers) {
+  for (size_t m : {1, 7, 13}) {
+    GemmTester().m(m).n(70).k(300).extreme_values(true).saturation(1e6f).test(GetParam());
+    GemmTester().m(m).n(33).k(64).saturation(1e6f).per_channel(false).zero_point(-100).test(GetParam());
+    GemmTester().m(m).n(40).k(9).extreme_values(true).saturation(3e4f).qmin(-5).qmax(20).test(GetParam());
+  }
+}
+
 TEST_P(X86Kernels, GemmLargerK) {
   for (size_t k : {255, 256, 257, 1023}) {
     GemmTester().m(11).n(45).k(k).test(GetParam());

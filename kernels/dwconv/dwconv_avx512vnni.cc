@@ -268,13 +268,14 @@ struct Requant3x3 {
 using Requant3x3General = Requant3x3<false, true, true>;  // exact for every chunk
 
 // One pass: output vectors across a row. rows[t] = input row t of the window at the
-// chunk's first channel, or a zero-point row with step 0 when the row is padding.
+// chunk's first channel, or a row of zero points as long as an input row when the row is
+// padding (so every row has the same pixel stride and addresses need no multiply).
 struct Pass3x3 {
   const int8_t* rows[5];
-  size_t steps[5];
-  int8_t* y[2];   // output row(s) at the chunk's first channel
-  size_t y_step;  // bytes between output vectors
-  int vectors;    // output vectors across the row
+  size_t pixel_bytes;  // in_c
+  int8_t* y[2];        // output row(s) at the chunk's first channel
+  size_t y_step;       // bytes between output vectors
+  int vectors;         // output vectors across the row
   int in_w;
   int iw_first;          // input pixel under the first vector's first tap (-pad_left)
   __mmask64 load_mask;   // channel lanes of the chunk (tail chunks)
@@ -316,11 +317,10 @@ inline void store_pieces(int8_t* dst, __m512i bytes, size_t step, __mmask64 piec
   }
 }
 
-inline const void* pixel_address(const int8_t* row, int iw, size_t step) {
+inline const void* pixel_address(const int8_t* row, intptr_t offset) {
   // Out-of-row pixels are only used under an all-zero load mask (no access).
-  return reinterpret_cast<const void*>(
-      reinterpret_cast<uintptr_t>(row) +
-      static_cast<uintptr_t>(static_cast<intptr_t>(iw) * static_cast<intptr_t>(step)));
+  return reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(row) +
+                                       static_cast<uintptr_t>(offset));
 }
 
 // kMode 0: one output row (input rows 0..2); 1: two rows at stride_h 1 (rows 0..3);
@@ -336,11 +336,8 @@ void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   const __m512i pad = _mm512_xor_si512(zp_raw, flip);
   const int8_t* rows[kInRows];
-  size_t steps[kInRows];
-  for (int t = 0; t < kInRows; ++t) {
-    rows[t] = ps.rows[t];
-    steps[t] = ps.steps[t];
-  }
+  for (int t = 0; t < kInRows; ++t) rows[t] = ps.rows[t];
+  const intptr_t pixel_bytes = static_cast<intptr_t>(ps.pixel_bytes);
   const int in_w = ps.in_w;
   const __mmask64 load_mask = ps.load_mask;
   const int piece_step = ps.piece_step;
@@ -349,44 +346,74 @@ void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512
   const auto column = [&](int iw) __attribute__((always_inline))->Col {
     __m512i r[kInRows];
     if constexpr (kPixels > 1) {
-      const __m512i zp = zp_raw;
-      __mmask64 m[kPixels];
-#pragma GCC unroll 4
-      for (int j = 0; j < kPixels; ++j) {
-        const int at = iw + j * piece_step;
-        m[j] = at >= 0 && at < in_w ? piece_mask : 0;
-      }
+      const intptr_t offset = iw * pixel_bytes;
+      const intptr_t piece_offset = piece_step * pixel_bytes;
+      if (iw >= 0 && iw + (kPixels - 1) * piece_step < in_w) {
+        // Every piece inside the row (lanes past the chunk's channels read as 0, zero weight).
 #pragma GCC unroll 5
-      for (int t = 0; t < kInRows; ++t) {
-        __m512i row;
-        if constexpr (kPixels == 2) {
-          const __m256i lo =
-              _mm256_mask_loadu_epi8(_mm512_castsi512_si256(zp), static_cast<__mmask32>(m[0]),
-                                     pixel_address(rows[t], iw, steps[t]));
-          const __m256i hi =
-              _mm256_mask_loadu_epi8(_mm512_castsi512_si256(zp), static_cast<__mmask32>(m[1]),
-                                     pixel_address(rows[t], iw + piece_step, steps[t]));
-          row = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-        } else {
-          const __m128i zp16 = _mm512_castsi512_si128(zp);
-          __m128i q[4];
-#pragma GCC unroll 4
-          for (int j = 0; j < 4; ++j) {
-            q[j] = _mm_mask_loadu_epi8(zp16, static_cast<__mmask16>(m[j]),
-                                       pixel_address(rows[t], iw + j * piece_step, steps[t]));
+        for (int t = 0; t < kInRows; ++t) {
+          __m512i row;
+          if constexpr (kPixels == 2) {
+            row = _mm512_inserti64x4(
+                _mm512_castsi256_si512(_mm256_maskz_loadu_epi8(static_cast<__mmask32>(piece_mask),
+                                                               pixel_address(rows[t], offset))),
+                _mm256_maskz_loadu_epi8(static_cast<__mmask32>(piece_mask),
+                                        pixel_address(rows[t], offset + piece_offset)),
+                1);
+          } else {
+            const __mmask16 m = static_cast<__mmask16>(piece_mask);
+            row = _mm512_inserti32x4(
+                _mm512_inserti32x4(
+                    _mm512_inserti32x4(
+                        _mm512_castsi128_si512(
+                            _mm_maskz_loadu_epi8(m, pixel_address(rows[t], offset))),
+                        _mm_maskz_loadu_epi8(m, pixel_address(rows[t], offset + piece_offset)), 1),
+                    _mm_maskz_loadu_epi8(m, pixel_address(rows[t], offset + 2 * piece_offset)), 2),
+                _mm_maskz_loadu_epi8(m, pixel_address(rows[t], offset + 3 * piece_offset)), 3);
           }
-          row = _mm512_inserti32x4(
-              _mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(q[0]), q[1], 1), q[2],
-                                 2),
-              q[3], 3);
+          r[t] = _mm512_xor_si512(row, flip);
         }
-        r[t] = _mm512_xor_si512(row, flip);
+      } else {
+        // A piece outside the row is padding: masked loads keep the zero point there.
+        const __m512i zp = zp_raw;
+        __mmask64 m[kPixels];
+#pragma GCC unroll 4
+        for (int j = 0; j < kPixels; ++j) {
+          const int at = iw + j * piece_step;
+          m[j] = at >= 0 && at < in_w ? piece_mask : 0;
+        }
+#pragma GCC unroll 5
+        for (int t = 0; t < kInRows; ++t) {
+          __m512i row;
+          if constexpr (kPixels == 2) {
+            const __m256i lo =
+                _mm256_mask_loadu_epi8(_mm512_castsi512_si256(zp), static_cast<__mmask32>(m[0]),
+                                       pixel_address(rows[t], offset));
+            const __m256i hi =
+                _mm256_mask_loadu_epi8(_mm512_castsi512_si256(zp), static_cast<__mmask32>(m[1]),
+                                       pixel_address(rows[t], offset + piece_offset));
+            row = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+          } else {
+            const __m128i zp16 = _mm512_castsi512_si128(zp);
+            __m128i q[4];
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; ++j) {
+              q[j] = _mm_mask_loadu_epi8(zp16, static_cast<__mmask16>(m[j]),
+                                         pixel_address(rows[t], offset + j * piece_offset));
+            }
+            row = _mm512_inserti32x4(
+                _mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(q[0]), q[1], 1), q[2],
+                                   2),
+                q[3], 3);
+          }
+          r[t] = _mm512_xor_si512(row, flip);
+        }
       }
     } else if (iw >= 0 && iw < in_w) {
 #pragma GCC unroll 5
       for (int t = 0; t < kInRows; ++t) {
-        r[t] = _mm512_xor_si512(
-            _mm512_maskz_loadu_epi8(load_mask, rows[t] + static_cast<size_t>(iw) * steps[t]), flip);
+        r[t] =
+            _mm512_xor_si512(_mm512_maskz_loadu_epi8(load_mask, rows[t] + iw * pixel_bytes), flip);
       }
     } else {
       Col c;
@@ -425,11 +452,14 @@ void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512
   const int vectors = ps.vectors;
   const __mmask64 store_mask = ps.store_mask, last_store_mask = ps.last_store_mask;
   // Output vector v from the columns under its three taps.
+  const int full_vectors = out_w - (kPixels - 1) * vectors;  // vectors with every piece inside
   const auto emit = [&](int v, const Col& c0, const Col& c1, const Col& c2)
       __attribute__((always_inline)) {
     const __mmask64 mask = v + 1 == vectors ? last_store_mask : store_mask;
     // Pieces of this vector inside the row (the last quarter / half may be short).
-    const int pieces = kPixels == 1 ? 1 : std::min(kPixels, (out_w - v + vectors - 1) / vectors);
+    const int pieces = kPixels == 1 || v < full_vectors
+                           ? kPixels
+                           : std::min(kPixels, (out_w - v + vectors - 1) / vectors);
     __m512i acc0[4];
 #pragma GCC unroll 4
     for (int i = 0; i < 4; ++i) {
@@ -530,8 +560,12 @@ void pick_piece_passes(const ref::ConvGeometry& g, bool small, bool clamp_lo, bo
   }
 }
 
+// Stack bytes for a row of zero points (wider rows take the general path).
+constexpr size_t kMaxPaddingRow = 32 * 1024;
+
 bool is_fast3x3(const ref::ConvGeometry& g) {
-  return g.depth_multiplier == 1 && g.kernel_h == 3 && g.kernel_w == 3 && g.dilation_h == 1 &&
+  return static_cast<size_t>(g.in_w) * g.in_c + kChunk <= kMaxPaddingRow &&
+         g.depth_multiplier == 1 && g.kernel_h == 3 && g.kernel_w == 3 && g.dilation_h == 1 &&
          g.dilation_w == 1 && (g.stride_h == 1 || g.stride_h == 2) &&
          (g.stride_w == 1 || g.stride_w == 2);
 }
@@ -543,8 +577,15 @@ void dw3x3_run(const DwConvQs8Params& p) {
   if (oh_begin >= oh_end) return;
   const Epilogue e = make_epilogue(p.rq);
   const __m512i zp_raw = _mm512_set1_epi8(static_cast<char>(p.x_zero_point));
-  alignas(64) int8_t padding_row[kChunk];
-  std::memset(padding_row, static_cast<int8_t>(p.x_zero_point), sizeof(padding_row));
+  // Padding rows: zero points over a whole input row (+ a vector), only when some row of
+  // these output rows reads outside the image.
+  alignas(64) int8_t padding_row[kMaxPaddingRow];
+  const bool pads =
+      oh_begin * g.stride_h - g.pad_top < 0 || (oh_end - 1) * g.stride_h - g.pad_top + 4 >= g.in_h;
+  if (pads) {
+    std::memset(padding_row, static_cast<int8_t>(p.x_zero_point),
+                static_cast<size_t>(g.in_w) * g.in_c + kChunk);
+  }
   const bool clamp_lo = p.rq.qmin > -128, clamp_hi = p.rq.qmax < 127;
   const size_t in_row = static_cast<size_t>(g.in_w) * g.in_c;
   const size_t out_row = static_cast<size_t>(g.out_w) * g.out_c;
@@ -565,6 +606,7 @@ void dw3x3_run(const DwConvQs8Params& p) {
     Pass3x3 ps;
     ps.in_w = g.in_w;
     ps.iw_first = -g.pad_left;
+    ps.pixel_bytes = static_cast<size_t>(g.in_c);
     ps.y_step = static_cast<size_t>(g.out_c);
     if (vector_pixels > 1) {
       // Weights, bias and multipliers repeated in every piece (zero on lanes past the
@@ -618,8 +660,7 @@ void dw3x3_run(const DwConvQs8Params& p) {
         for (int t = 0; t < 5; ++t) {
           const int ih = ih_top + t;
           const bool inside = t < in_rows && ih >= 0 && ih < g.in_h;
-          ps.rows[t] = inside ? image + static_cast<size_t>(ih) * in_row : padding_row;
-          ps.steps[t] = inside ? static_cast<size_t>(g.in_c) : 0;
+          ps.rows[t] = inside ? image + static_cast<size_t>(ih) * in_row : padding_row + c0;
         }
         ps.y[0] = y_image + static_cast<size_t>(oh) * out_row;
         ps.y[1] = ps.y[0] + out_row;

@@ -3,7 +3,8 @@
 //    counts 32 / 96 / 144 / 192 whose chunks end in tails), at small spatial sizes;
 //  - 32-channel layers (the AVX512 kernel puts two pixels in one vector) at odd widths, so
 //    the last vector holds one pixel and the padding column is half inside the row;
-//  - one-row and two-row passes (odd row counts, row splits as threads use them);
+//  - one-row and two-row passes (odd row counts, row splits as threads use them), and a row
+//    too wide for the AVX512 kernel's stack row of zero points (general path);
 //  - requantization variants: clamps at qmin / qmax inside (-128, 127), zero points at both
 //    ends, and multipliers large enough that products pass 2^31 (the float-clamp path).
 // ISAs this build or CPU lacks are skipped with a message.
@@ -73,6 +74,7 @@ TEST_P(X86DwConv3x3, PaddingRowsSplitsAndBatches) {
       dw_geometry(1, 9, 9, 96, 1, 3, 3, 2, 1, 1, 1, 1, 1),   // stride 2, odd input, pad 1 all round
       dw_geometry(1, 10, 7, 144, 1, 3, 3, 2, 1, 0, 1, 1, 1),
       dw_geometry(1, 9, 8, 40, 1, 3, 3, 1, 1, 1, 0, 1, 2),
+      dw_geometry(1, 3, 260, 130, 1, 3, 3, 1, 1, 1, 1, 1, 1),  // row wider than 32 KiB
   };
   for (const ref::ConvGeometry& g : shapes) {
     for (int splits : {1, 2, 3, 5}) {

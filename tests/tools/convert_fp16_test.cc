@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -311,6 +312,52 @@ TEST(FaceDetector, FloatModelWithFp16WeightsImportsAndFindsTheFace) {
   EXPECT_GT(d.score, 0.8f);
   const Box face = {175.0f / 512, 60.0f / 512, 275.0f / 512, 175.0f / 512};
   EXPECT_GT(iou(d.box, face), 0.6f);
+}
+
+// Octet's float graph against LiteRT running the .tflite itself (fp16 weights dequantized by its
+// own DEQUANTIZE kernel), same random input: equal up to float rounding. LiteRT comes from the
+// venv the convert_litert fixture makes (tests/tools/setup_litert_venv.sh).
+TEST(FaceDetector, FloatOutputsMatchLiteRt) {
+  REQUIRE_FACE_DATA();
+  const std::string python = std::string(OCTET_CONVERT_BUILD_DIR) + "/litert-venv/bin/python";
+  if (!exists(python) ||
+      std::system((python + " -c 'import ai_edge_litert, numpy' 2>/dev/null").c_str()) != 0)
+    GTEST_SKIP() << "LiteRT not installed: sh tests/tools/setup_litert_venv.sh "
+                 << OCTET_CONVERT_BUILD_DIR << "/litert-venv";
+  ir::Graph g;
+  std::string error;
+  ASSERT_TRUE(import_tflite(kFaceModel, ImportOptions(), &g, &error)) << error;
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  Sample sample(1, std::vector<float>(128 * 128 * 3));
+  for (float& v : sample[0]) v = uniform(rng);
+  GraphRunner runner;
+  ASSERT_TRUE(runner.open(g, &error)) << error;
+  ASSERT_TRUE(runner.set_inputs(sample, &error)) << error;
+  ASSERT_TRUE(runner.invoke({}, &error)) << error;
+  const std::vector<float> mine = runner.output_as_float(0);  // regressors [1, 896, 16]
+
+  const std::string dir = std::string(OCTET_CONVERT_BUILD_DIR) + "/litert-ref";
+  mkdir(dir.c_str(), 0755);
+  const std::string in_path = dir + "/face_in.npy", out_path = dir + "/face_out.npy";
+  ASSERT_TRUE(tools::save_npy(in_path, tools::ElementType::kFloat32, {1, 128, 128, 3},
+                              sample[0].data(), sample[0].size() * sizeof(float), &error))
+      << error;
+  const std::string cmd = python + " " + OCTET_LITERT_SCRIPT + " " + kFaceModel + " " + in_path +
+                          " " + out_path + " - builtin";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  tools::NpyArray ref_array;
+  ASSERT_TRUE(tools::load_npy(out_path, &ref_array, &error)) << error;
+  const std::vector<float> ref = tools::npy_to_float(ref_array);
+  ASSERT_EQ(ref.size(), mine.size());
+  float max_diff = 0.0f, max_ref = 0.0f;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    max_diff = std::max(max_diff, std::fabs(mine[i] - ref[i]));
+    max_ref = std::max(max_ref, std::fabs(ref[i]));
+  }
+  printf("regressors: max |octet - litert| = %g (max |litert| = %g)\n", max_diff, max_ref);
+  EXPECT_GT(max_ref, 1.0f);  // a real output, not all zeros
+  EXPECT_LE(max_diff, 1e-5f * max_ref);
 }
 
 TEST(FaceDetector, Int8FindsTheSameFaceAsFloat) {

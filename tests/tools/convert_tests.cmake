@@ -35,8 +35,10 @@ if(TARGET octet_convert AND TARGET octet)
   add_executable(convert_fp16_test ${CMAKE_CURRENT_LIST_DIR}/convert_fp16_test.cc)
   target_link_libraries(convert_fp16_test PRIVATE octet_convert octet GTest::gtest_main)
   target_compile_definitions(convert_fp16_test PRIVATE OCTET_CONVERT_BUILD_DIR="${CMAKE_BINARY_DIR}"
-    OCTET_DEMO_FETCH_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/../../examples/demo/fetch_pypi.sh")
-  gtest_discover_tests(convert_fp16_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)
+    OCTET_DEMO_FETCH_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/../../examples/demo/fetch_pypi.sh"
+    OCTET_LITERT_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/litert_reference.py")
+  gtest_discover_tests(convert_fp16_test DISCOVERY_TIMEOUT 60
+    PROPERTIES TIMEOUT 600 FIXTURES_REQUIRED convert_litert)
 
   if(TARGET octet-convert)
     # CLI: bad flags / files give a clear message and a non-zero exit.

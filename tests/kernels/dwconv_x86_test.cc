@@ -75,6 +75,8 @@ TEST_P(X86DwConv3x3, PaddingRowsSplitsAndBatches) {
       dw_geometry(1, 10, 7, 144, 1, 3, 3, 2, 1, 0, 1, 1, 1),
       dw_geometry(1, 9, 8, 40, 1, 3, 3, 1, 1, 1, 0, 1, 2),
       dw_geometry(1, 3, 260, 130, 1, 3, 3, 1, 1, 1, 1, 1, 1),  // row wider than 32 KiB
+      dw_geometry(1, 5, 4, 600, 1, 3, 3, 1, 1, 1, 1, 1, 1),    // 10 chunks of 64 (groups of 8)
+      dw_geometry(1, 6, 5, 1100, 1, 3, 3, 2, 1, 0, 0, 1, 1),   // 18 chunks, tail of 12
   };
   for (const ref::ConvGeometry& g : shapes) {
     for (int splits : {1, 2, 3, 5}) {

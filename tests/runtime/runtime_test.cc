@@ -321,6 +321,55 @@ TEST(RuntimePool, AverageAndMaxMatchReference) {
   }
 }
 
+TEST(RuntimePool, LargePoolsAndMeanOnEveryIsaAndThreadCount) {
+  // Big enough for the executor to split pooling by output pixels; the spatial Mean runs as
+  // a global average pool. Every ISA's elementwise kernels, 1-3 threads, same bytes.
+  const int32_t H = 30, W = 30, C = 40;
+  for (OpType type : {OpType::AveragePool2D, OpType::MaxPool2D, OpType::Mean}) {
+    TestModel tm;
+    const int x = tm.add_tensor("x", DType::Int8, {1, H, W, C}, {0.1f}, {-7});
+    const bool mean = type == OpType::Mean;
+    const int out_hw = mean ? 1 : H / 2;
+    const int y = mean ? tm.add_tensor("y", DType::Int8, {1, C}, {0.03f}, {4})
+                       : tm.add_tensor("y", DType::Int8, {1, out_hw, out_hw, C}, {0.08f}, {-2});
+    auto& op = tm.add_op(type, {x}, {y});
+    if (mean) {
+      fb::MeanOptionsT o;
+      o.axes = {1, 2};
+      op.options.Set(o);
+    } else {
+      fb::Pool2DOptionsT o;
+      o.filter_h = o.filter_w = 3;
+      o.stride_h = o.stride_w = 2;
+      o.pad_bottom = o.pad_right = 1;
+      op.options.Set(o);
+    }
+    tm.model.inputs = {x};
+    tm.model.outputs = {y};
+    tm.plan();
+    Loaded loaded(tm);
+    ASSERT_TRUE(loaded.model);
+    const auto xs = random_s8(static_cast<size_t>(H) * W * C, 9, -128, 127);
+    ref::PoolGeometry g;
+    g.in_h = H, g.in_w = W, g.channels = C, g.out_h = g.out_w = out_hw;
+    g.filter_h = g.filter_w = 3, g.stride_h = g.stride_w = 2;
+    std::vector<int8_t> expected(static_cast<size_t>(out_hw) * out_hw * C);
+    const int32_t shape[] = {1, H, W, C};
+    const bool reduce[] = {false, true, true, false};
+    if (type == OpType::AveragePool2D)
+      ref::avgpool_qs8(g, xs.data(), {0.1f, -7}, {0.08f, -2}, -128, 127, expected.data());
+    else if (type == OpType::MaxPool2D)
+      ref::maxpool_qs8(g, xs.data(), {0.1f, -7}, {0.08f, -2}, -128, 127, expected.data());
+    else
+      ref::mean_qs8(shape, 4, reduce, xs.data(), {0.1f, -7}, {0.03f, 4}, -128, 127,
+                    expected.data());
+    for (octet_isa isa : available_isas())
+      for (int threads : {1, 2, 3})
+        EXPECT_EQ(run_once<int8_t>(loaded.model, isa, threads, xs.data(), xs.size()), expected)
+            << fb::EnumNameOpType(type) << " " << octet_isa_name(isa) << " x" << threads;
+  }
+}
+
 TEST(RuntimeSoftmaxLut, Int8SoftmaxAndLutMatchReference) {
   TestModel tm;
   const int x = tm.add_tensor("x", DType::Int8, {3, 20}, {0.1f}, {0});

@@ -63,11 +63,13 @@ struct Network {
 const Network kNetworks[] = {
     {"resnet8",
      "mlperf-tiny/mlperftiny_ic_resnet8_cifar10_float.tflite",
-     {{"octet_int8", nullptr}, {"mlperf_int8", "mlperf-tiny/mlperftiny_ic_resnet8_cifar10_int8.tflite"}},
+     {{"octet_int8", nullptr},
+      {"mlperf_int8", "mlperf-tiny/mlperftiny_ic_resnet8_cifar10_int8.tflite"}},
      true},
     {"vww_mnv1",
      "mlperf-tiny/mlperftiny_vww_mobilenetv1_0.25_96_float.tflite",
-     {{"octet_int8", nullptr}, {"mlperf_int8", "mlperf-tiny/mlperftiny_vww_mobilenetv1_0.25_96_int8.tflite"}},
+     {{"octet_int8", nullptr},
+      {"mlperf_int8", "mlperf-tiny/mlperftiny_vww_mobilenetv1_0.25_96_int8.tflite"}},
      true},
     {"kws_dscnn",
      "mlperf-tiny/mlperftiny_kws_dscnn_float.tflite",
@@ -75,7 +77,8 @@ const Network kNetworks[] = {
      false},
     {"ad01",
      "mlperf-tiny/mlperftiny_ad01_autoencoder_float.tflite",
-     {{"octet_int8", nullptr}, {"mlperf_int8", "mlperf-tiny/mlperftiny_ad01_autoencoder_int8.tflite"}},
+     {{"octet_int8", nullptr},
+      {"mlperf_int8", "mlperf-tiny/mlperftiny_ad01_autoencoder_int8.tflite"}},
      false},
     {"mnv2_coral",
      nullptr,
@@ -83,7 +86,10 @@ const Network kNetworks[] = {
       {"tf1_uint8", "coral/coral_mobilenet_v2_1.0_224_quant.tflite"}},
      true},
     {"person_detect", nullptr, {{"tflm_int8", "tflm/tflm_person_detect.tflite"}, {}}, true},
-    {"micro_speech", nullptr, {{"tflm_int8", "tflm/tflm_micro_speech_quantized.tflite"}, {}}, false},
+    {"micro_speech",
+     nullptr,
+     {{"tflm_int8", "tflm/tflm_micro_speech_quantized.tflite"}, {}},
+     false},
     {"mnist_onnx", "onnx/wonnx_opt-mnist.onnx", {{"octet_int8", nullptr}, {}}, false},
 };
 
@@ -222,7 +228,7 @@ struct Case {
 // function several times while it picks the iteration count).
 struct Medians {
   std::vector<double> int8_us, ref_us, float_us;  // per repetition: the estimates
-  std::vector<double> int8_wall_us;                // and the median wall time of int8
+  std::vector<double> int8_wall_us;               // and the median wall time of int8
   bool two_threads = false;
   std::string isa;
 };
@@ -289,9 +295,7 @@ void bm_model(benchmark::State& state, Case c) {
     t_int8.add(a), t_ref.add(b);
     if (has_float) t_float.add(f);
   }
-  auto estimate = [&](const Times& t) {
-    return c.threads == 1 ? median(t.cpu) : minimum(t.wall);
-  };
+  auto estimate = [&](const Times& t) { return c.threads == 1 ? median(t.cpu) : minimum(t.wall); };
   const double int8_us = estimate(t_int8), ref_us = estimate(t_ref);
   const double float_us = has_float ? estimate(t_float) : 0.0;
   state.counters["int8_us"] = int8_us;

@@ -1,4 +1,4 @@
-// Reference data movement: byte copies, element by element where shapes differ.
+// Reference data movement: byte copies (whole rows where the layout allows).
 #include <cstring>
 
 #include "kernels/common/requantize.h"
@@ -65,30 +65,83 @@ void concat_qs8(int num_inputs, const int8_t* const* xs, const QParams* qxs,
   }
 }
 
+namespace {
+
+// Writes `count` copies of the `elem_size`-byte `value` at `out`.
+void fill(uint8_t* out, int64_t count, const uint8_t* value, size_t elem_size) {
+  bool uniform = true;
+  for (size_t b = 1; b < elem_size; ++b) uniform = uniform && value[b] == value[0];
+  if (uniform) {
+    std::memset(out, value[0], static_cast<size_t>(count) * elem_size);
+    return;
+  }
+  for (int64_t e = 0; e < count; ++e) std::memcpy(out + e * elem_size, value, elem_size);
+}
+
+struct PadPlan {
+  int rank;
+  const int32_t* in_shape;
+  const int32_t* before;
+  const int32_t* after;
+  size_t elem_size;             // bytes of one (possibly merged) element
+  const uint8_t* value;         // the pad value: one original element
+  size_t value_size;            // bytes of one original element
+  int64_t values_per_elem;      // elem_size / value_size
+  int64_t out_block[kMaxRank];  // elements of one output step along d (product of dims > d)
+  int64_t in_block[kMaxRank];
+};
+
+// Pads dimension d: padding rows, then every input row padded recursively, then padding.
+// Returns the end of what it wrote.
+uint8_t* pad_dim(const PadPlan& p, int d, const uint8_t* in, uint8_t* out) {
+  const size_t out_step = static_cast<size_t>(p.out_block[d]) * p.elem_size;
+  fill(out, p.before[d] * p.out_block[d] * p.values_per_elem, p.value, p.value_size);
+  out += p.before[d] * out_step;
+  if (d == p.rank - 1) {
+    const size_t bytes = static_cast<size_t>(p.in_shape[d]) * p.elem_size;
+    if (bytes != 0) std::memcpy(out, in, bytes);
+    out += bytes;
+  } else {
+    const size_t in_step = static_cast<size_t>(p.in_block[d]) * p.elem_size;
+    for (int32_t i = 0; i < p.in_shape[d]; ++i) out = pad_dim(p, d + 1, in + i * in_step, out);
+  }
+  fill(out, p.after[d] * p.out_block[d] * p.values_per_elem, p.value, p.value_size);
+  return out + p.after[d] * out_step;
+}
+
+}  // namespace
+
 void pad(const int32_t* in_shape, int rank, const int32_t* before, const int32_t* after,
          size_t elem_size, const void* x, const void* pad_value, void* y) {
   int32_t out_shape[kMaxRank];
   for (int d = 0; d < rank; ++d) out_shape[d] = in_shape[d] + before[d] + after[d];
-  int64_t in_strides[kMaxRank];
-  contiguous_strides(in_shape, rank, in_strides);
   if (element_count(out_shape, rank) == 0) return;
-  const auto* in = static_cast<const uint8_t*>(x);
-  auto* out = static_cast<uint8_t*>(y);
-  int64_t index[kMaxRank] = {};
-  do {
-    int64_t in_offset = 0;
-    bool inside = true;
-    for (int d = 0; d < rank; ++d) {
-      const int64_t i = index[d] - before[d];
-      if (i < 0 || i >= in_shape[d]) {
-        inside = false;
-        break;
-      }
-      in_offset += i * in_strides[d];
-    }
-    std::memcpy(out, inside ? in + in_offset * elem_size : pad_value, elem_size);
-    out += elem_size;
-  } while (next_index(out_shape, rank, index));
+  // Trailing dimensions without padding are contiguous in both tensors: copy them as one
+  // element, so the innermost copy is a whole row (e.g. W x C for NHWC spatial padding).
+  int inner_rank = rank;
+  int64_t values_per_elem = 1;
+  while (inner_rank > 1 && before[inner_rank - 1] == 0 && after[inner_rank - 1] == 0) {
+    values_per_elem *= in_shape[inner_rank - 1];
+    --inner_rank;
+  }
+  PadPlan plan{inner_rank,
+               in_shape,
+               before,
+               after,
+               elem_size * static_cast<size_t>(values_per_elem),
+               static_cast<const uint8_t*>(pad_value),
+               elem_size,
+               values_per_elem,
+               {},
+               {}};
+  int64_t out_block = 1, in_block = 1;
+  for (int d = inner_rank - 1; d >= 0; --d) {
+    plan.out_block[d] = out_block;
+    plan.in_block[d] = in_block;
+    out_block *= out_shape[d];
+    in_block *= in_shape[d];
+  }
+  pad_dim(plan, 0, static_cast<const uint8_t*>(x), static_cast<uint8_t*>(y));
 }
 
 void transpose(const int32_t* in_shape, int rank, const int32_t* perm, size_t elem_size,

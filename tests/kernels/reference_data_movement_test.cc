@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <numeric>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -110,6 +111,44 @@ TEST(ReferenceDataMovementTest, PadFillsWithPadValue) {
   ref::pad(shape8, 1, b8, a8, 1, x8, &zp, y8);
   const int8_t want8[] = {-128, -128, 1, 2, 3, -128};
   EXPECT_EQ(0, std::memcmp(y8, want8, 6));
+}
+
+// Pad copies whole rows and merges unpadded trailing dimensions: check it against the
+// element-by-element definition on random ranks, paddings (often zero on inner dimensions,
+// the merged case) and pad values whose bytes differ (float 0.5) or repeat (int8 zero point).
+TEST(ReferenceDataMovementTest, PadMatchesElementwiseDefinition) {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 300; ++trial) {
+    const int rank = 1 + static_cast<int>(rng() % 5);
+    std::vector<int32_t> in_shape(rank), before(rank), after(rank), out_shape(rank);
+    for (int d = 0; d < rank; ++d) {
+      in_shape[d] = static_cast<int32_t>(rng() % 5);  // zero-size dimensions included
+      const bool padded = rng() % 2 == 0;
+      before[d] = padded ? static_cast<int32_t>(rng() % 3) : 0;
+      after[d] = padded ? static_cast<int32_t>(rng() % 3) : 0;
+      out_shape[d] = in_shape[d] + before[d] + after[d];
+    }
+    std::vector<float> x(count_of(in_shape));
+    for (float& v : x) v = static_cast<float>(rng() % 1000);
+    const float pad_value = 0.5f;
+    std::vector<float> y(count_of(out_shape), -1.0f);
+    ref::pad(in_shape.data(), rank, before.data(), after.data(), sizeof(float), x.data(),
+             &pad_value, y.data());
+    std::vector<int8_t> x8(x.size()), y8(y.size(), 0);
+    for (size_t i = 0; i < x.size(); ++i) x8[i] = static_cast<int8_t>(static_cast<int>(x[i]) - 500);
+    const int8_t zp = -128;
+    ref::pad(in_shape.data(), rank, before.data(), after.data(), 1, x8.data(), &zp, y8.data());
+    for (int64_t flat = 0; flat < count_of(out_shape); ++flat) {
+      auto coord = unravel(flat, out_shape);
+      bool inside = true;
+      for (int d = 0; d < rank; ++d) {
+        coord[d] -= before[d];
+        inside = inside && coord[d] >= 0 && coord[d] < in_shape[d];
+      }
+      ASSERT_EQ(y[flat], inside ? x[ravel(coord, in_shape)] : pad_value) << trial << " " << flat;
+      ASSERT_EQ(y8[flat], inside ? x8[ravel(coord, in_shape)] : zp) << trial << " " << flat;
+    }
+  }
 }
 
 TEST(ReferenceDataMovementTest, TransposeMovesEveryElement) {

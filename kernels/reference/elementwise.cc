@@ -2,6 +2,7 @@
 // Int8 results are computed in fp32 from the tensor scales and quantized with
 // quantize_float(), following the formulas in reference.h exactly.
 #include <algorithm>
+#include <type_traits>
 
 #include "kernels/common/requantize.h"
 #include "kernels/reference/reference.h"
@@ -180,28 +181,40 @@ void dequantize_u8_f32(size_t n, const uint8_t* x, QParams qx, float* y) {
   }
 }
 
-void requantize_s8_s8(size_t n, const int8_t* x, QParams qx, QParams qy, int8_t* y) {
+namespace {
+
+// An 8-bit input takes only 256 values: for long tensors evaluate the formula once per value
+// and look up (same bytes as evaluating it per element).
+template <typename In, typename Out>
+void requantize_8bit(size_t n, const In* x, QParams qx, QParams qy, int32_t qmin, int32_t qmax,
+                     Out* y) {
   const float multiplier = qx.scale / qy.scale;
-  for (size_t i = 0; i < n; ++i) {
-    const float value = static_cast<float>(static_cast<int32_t>(x[i]) - qx.zero_point) * multiplier;
-    y[i] = static_cast<int8_t>(quantize_float(value, qy.zero_point, -128, 127));
+  auto requantize = [&](int32_t v) {
+    const float value = static_cast<float>(v - qx.zero_point) * multiplier;
+    return static_cast<Out>(quantize_float(value, qy.zero_point, qmin, qmax));
+  };
+  if (n <= 1024) {
+    for (size_t i = 0; i < n; ++i) y[i] = requantize(x[i]);
+    return;
   }
+  constexpr int kFirst = std::is_signed<In>::value ? -128 : 0;
+  Out table[256];
+  for (int v = kFirst; v < kFirst + 256; ++v) table[v - kFirst] = requantize(v);
+  for (size_t i = 0; i < n; ++i) y[i] = table[static_cast<int32_t>(x[i]) - kFirst];
+}
+
+}  // namespace
+
+void requantize_s8_s8(size_t n, const int8_t* x, QParams qx, QParams qy, int8_t* y) {
+  requantize_8bit(n, x, qx, qy, -128, 127, y);
 }
 
 void requantize_u8_s8(size_t n, const uint8_t* x, QParams qx, QParams qy, int8_t* y) {
-  const float multiplier = qx.scale / qy.scale;
-  for (size_t i = 0; i < n; ++i) {
-    const float value = static_cast<float>(static_cast<int32_t>(x[i]) - qx.zero_point) * multiplier;
-    y[i] = static_cast<int8_t>(quantize_float(value, qy.zero_point, -128, 127));
-  }
+  requantize_8bit(n, x, qx, qy, -128, 127, y);
 }
 
 void requantize_s8_u8(size_t n, const int8_t* x, QParams qx, QParams qy, uint8_t* y) {
-  const float multiplier = qx.scale / qy.scale;
-  for (size_t i = 0; i < n; ++i) {
-    const float value = static_cast<float>(static_cast<int32_t>(x[i]) - qx.zero_point) * multiplier;
-    y[i] = static_cast<uint8_t>(quantize_float(value, qy.zero_point, 0, 255));
-  }
+  requantize_8bit(n, x, qx, qy, 0, 255, y);
 }
 
 }  // namespace octet::ref

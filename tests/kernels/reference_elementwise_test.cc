@@ -242,5 +242,29 @@ TEST(ReferenceElementwiseTest, RequantizeBetween8BitTypes) {
   }
 }
 
+// Long tensors go through a 256-entry table: same bytes as one element at a time.
+TEST(ReferenceElementwiseTest, RequantizeTableMatchesElementByElement) {
+  Rng rng(17);
+  const auto x = test::random_int8(rng, 5000);
+  std::vector<uint8_t> xu(x.size());
+  for (size_t i = 0; i < x.size(); ++i) xu[i] = static_cast<uint8_t>(x[i] + 128);
+  const ref::QParams qx{0.0473f, -3}, qy{0.0291f, 11}, qyu{0.0291f, 139}, qxu{0.0473f, 125};
+  std::vector<int8_t> y(x.size()), y_u8_in(x.size());
+  std::vector<uint8_t> yu(x.size());
+  ref::requantize_s8_s8(x.size(), x.data(), qx, qy, y.data());
+  ref::requantize_u8_s8(xu.size(), xu.data(), qxu, qy, y_u8_in.data());
+  ref::requantize_s8_u8(x.size(), x.data(), qx, qyu, yu.data());
+  for (size_t i = 0; i < x.size(); ++i) {
+    int8_t one = 0, one_u8_in = 0;
+    uint8_t one_u = 0;
+    ref::requantize_s8_s8(1, &x[i], qx, qy, &one);
+    ref::requantize_u8_s8(1, &xu[i], qxu, qy, &one_u8_in);
+    ref::requantize_s8_u8(1, &x[i], qx, qyu, &one_u);
+    ASSERT_EQ(y[i], one) << i;
+    ASSERT_EQ(y_u8_in[i], one_u8_in) << i;
+    ASSERT_EQ(yu[i], one_u) << i;
+  }
+}
+
 }  // namespace
 }  // namespace octet

@@ -9,8 +9,9 @@
 // xor 0x80; the matching -128 * sum(w) is folded into the chunk's bias. A prepared column
 // depends only on (input row group, iw), so at stride_w = dilation_w = 1 each one is
 // prepared once per output row and reused by the KW outputs that read it.
-// Requantization follows requantize() exactly. Depth multiplier != 1 and kernels with
-// more than kMaxSlots row-group x column slots go to the scalar kernel.
+// Requantization follows requantize() exactly. Depth multiplier != 1 runs on a copy of the
+// input with each channel repeated (scratch, see run_expanded); kernels with more than
+// kMaxSlots row-group x column slots go to the scalar kernel.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -26,7 +27,7 @@ extern const DwConvQs8Kernel dwconv_qs8_scalar;
 namespace {
 
 constexpr int kChunk = 64;     // channels per pass
-constexpr int kMaxSlots = 16;  // row groups x kernel columns kept prepared (7x7 = 2 x 7)
+constexpr int kMaxSlots = 32;  // row groups x kernel columns kept prepared (10x8 = 3 x 8)
 constexpr int kMaxKw = 8;
 constexpr int kMaxRowGroups = 4;  // kernel_h <= 16
 
@@ -711,12 +712,67 @@ void dw3x3_run(const DwConvQs8Params& p) {
   }
 }
 
+void dwconv_qs8_avx512vnni_run(const DwConvQs8Params& p);
+
+// Depth multiplier M != 1 (output channel oc reads input channel oc / M): the input rows
+// this call reads are copied to scratch with each input channel repeated M times, and the
+// multiplier-1 code runs on that (weights, bias and multipliers are already per output
+// channel). The scratch is per thread (DwConvQs8Kernel::scratch_size); without it, scalar.
+size_t dwconv_qs8_avx512vnni_scratch(const ref::ConvGeometry& g) {
+  if (g.depth_multiplier == 1) return 0;
+  return static_cast<size_t>(g.in_h) * g.in_w * g.out_c + kChunk;
+}
+
+void run_expanded(const DwConvQs8Params& p) {
+  const ref::ConvGeometry& g = p.g;
+  const int oh_begin = std::max(p.oh_begin, 0);
+  const int oh_end = std::min(p.oh_end, g.out_h);
+  if (oh_begin >= oh_end) return;
+  // Input rows [lo, hi] hold every tap of output rows [oh_begin, oh_end).
+  const int lo = std::max(0, oh_begin * g.stride_h - g.pad_top);
+  const int hi =
+      std::min(g.in_h - 1, (oh_end - 1) * g.stride_h - g.pad_top + (g.kernel_h - 1) * g.dilation_h);
+  const size_t row_bytes = static_cast<size_t>(g.in_w) * g.out_c;
+  if (hi < lo || p.scratch == nullptr ||
+      p.scratch_size < static_cast<size_t>(hi - lo + 1) * row_bytes) {
+    dwconv_qs8_scalar.run(p);
+    return;
+  }
+  const int multiplier = g.depth_multiplier;
+  int8_t* expanded = static_cast<int8_t*>(p.scratch);
+  DwConvQs8Params q = p;
+  q.g.batch = 1;
+  q.g.in_c = g.out_c;
+  q.g.depth_multiplier = 1;
+  q.g.in_h = hi - lo + 1;
+  q.g.out_h = oh_end - oh_begin;
+  q.g.pad_top = g.pad_top + lo - oh_begin * g.stride_h;  // >= 0 by the choice of lo
+  q.x = expanded;
+  q.oh_begin = 0;
+  q.oh_end = q.g.out_h;
+  q.scratch = nullptr;
+  q.scratch_size = 0;
+  for (int b = 0; b < g.batch; ++b) {
+    const int8_t* src = p.x + (static_cast<size_t>(b) * g.in_h + lo) * g.in_w * g.in_c;
+    const size_t pixels = static_cast<size_t>(hi - lo + 1) * g.in_w;
+    int8_t* dst = expanded;
+    for (size_t i = 0; i < pixels * g.in_c; ++i, dst += multiplier) {
+      std::memset(dst, src[i], static_cast<size_t>(multiplier));
+    }
+    q.y = p.y + (static_cast<size_t>(b) * g.out_h + oh_begin) * g.out_w * g.out_c;
+    dwconv_qs8_avx512vnni_run(q);
+  }
+}
+
 void dwconv_qs8_avx512vnni_run(const DwConvQs8Params& p) {
   const ref::ConvGeometry& g = p.g;
   const int row_groups = (g.kernel_h + 3) / 4;
-  if (g.depth_multiplier != 1 || row_groups * g.kernel_w > kMaxSlots || g.kernel_w > kMaxKw ||
-      row_groups > kMaxRowGroups) {
+  if (row_groups * g.kernel_w > kMaxSlots || g.kernel_w > kMaxKw || row_groups > kMaxRowGroups) {
     dwconv_qs8_scalar.run(p);
+    return;
+  }
+  if (g.depth_multiplier != 1) {
+    run_expanded(p);
     return;
   }
   if (is_fast3x3(g)) {
@@ -787,6 +843,6 @@ void dwconv_qs8_avx512vnni_run(const DwConvQs8Params& p) {
 }  // namespace
 
 extern const DwConvQs8Kernel dwconv_qs8_avx512vnni = {Isa::kAvx512Vnni, dwconv_qs8_avx512vnni_run,
-                                                      nullptr};
+                                                      dwconv_qs8_avx512vnni_scratch};
 
 }  // namespace octet

@@ -141,6 +141,26 @@ TEST_P(X86DwConv3x3, SaturatingProducts) {
   }
 }
 
+// Depth multiplier != 1 (the AVX512 kernel repeats the input channels into its scratch):
+// micro_speech's 1 -> 8 channel 10x8 stride-2 layer, and small multiplier-2/3 shapes, with
+// row splits as threads run them (each split expands only the rows it reads).
+TEST_P(X86DwConv3x3, DepthMultiplier) {
+  const ref::ConvGeometry shapes[] = {
+      // batch, h, w, c, mult, kh, kw, stride, dilation, pads t l b r
+      dw_geometry(1, 49, 40, 1, 8, 10, 8, 2, 1, 4, 3, 5, 3),
+      dw_geometry(2, 7, 6, 24, 2, 3, 3, 1, 1, 1, 1, 1, 1),
+      dw_geometry(1, 9, 8, 5, 3, 3, 3, 2, 1, 0, 0, 1, 1),
+      dw_geometry(1, 6, 7, 40, 2, 5, 5, 1, 1, 2, 2, 2, 2),
+  };
+  for (const ref::ConvGeometry& g : shapes) {
+    for (int splits : {1, 3}) {
+      EXPECT_TRUE(DwConvTester(g).row_splits(splits).x_zero_point(-9).test(GetParam()));
+    }
+    DwConvTester(g).x_zero_point(127).y_zero_point(-128).qmin(-128).qmax(30).test(GetParam());
+    if (HasFailure()) return;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Isas, X86DwConv3x3, ::testing::ValuesIn(kX86Isas),
                          [](const ::testing::TestParamInfo<Isa>& info) {
                            return std::string(isa_name(info.param));

@@ -30,6 +30,10 @@ OCTET_DECLARE_ELEMENTWISE_KERNELS(neon)
 #endif
 
 namespace elementwise {
+// Internal linkage on purpose (as kernels/gemm/requantize_neon.h): these are compiled into
+// files with different -m flags, and a shared out-of-line `inline` copy emitted by an AVX
+// file could be the one the linker keeps for the scalar kernels too.
+namespace {  // NOLINT(build/namespaces): see above
 
 // quantize_float() with the bounds precomputed: clamp, NaN -> 0, round half even, + zy.
 inline int8_t quantize_value(float value, float lo, float hi, int32_t y_zero_point) {
@@ -97,5 +101,6 @@ inline void lut_range(size_t begin, size_t n, const int8_t* x, const int8_t* tab
   }
 }
 
+}  // namespace
 }  // namespace elementwise
 }  // namespace octet

@@ -1,4 +1,4 @@
-// qs8 depthwise conv2d (NHWC, depth multiplier 1) with AVX512-VNNI.
+// qs8 depthwise conv2d (NHWC) with AVX512-VNNI.
 //
 // Idea: put 4 kernel rows of one input column into the 4 bytes of each int32 lane, so one
 // vpdpbusd adds 4 taps per channel. Four 64-channel input rows r0..r3 are interleaved with
@@ -8,7 +8,8 @@
 // q2,q3, then packsswb) put the channels back in order. Inputs are flipped to u8 with
 // xor 0x80; the matching -128 * sum(w) is folded into the chunk's bias. A prepared column
 // depends only on (input row group, iw), so at stride_w = dilation_w = 1 each one is
-// prepared once per output row and reused by the KW outputs that read it.
+// prepared once per output row and reused by the KW outputs that read it. 3x3 kernels
+// (every MobileNet depthwise layer) take the faster passes of dw3x3_run (see there).
 // Requantization follows requantize() exactly. Depth multiplier != 1 runs on a copy of the
 // input with each channel repeated (scratch, see run_expanded); kernels with more than
 // kMaxSlots row-group x column slots go to the scalar kernel.
@@ -276,6 +277,25 @@ struct Requant3x3 {
 };
 using Requant3x3General = Requant3x3<false, true, true>;  // exact for every chunk
 
+// Zero point -128, qmin -128, qmax 127 (ReLU / ReLU6 outputs quantized to [0, max], as
+// MobileNet's are), small products: clamp(q - 128, -128, 127) = clamp(q, 0, 255) - 128 is
+// packuswb then xor 0x80, one uop fewer than the int16 zero-point adds.
+struct Requant3x3ZeroPointMin {
+  static inline __m512i bytes(const Chunk3x3& chunk, const Epilogue&, __m512i a0, __m512i a1,
+                              __m512i a2, __m512i a3) {
+    const __m512i q0 =
+        _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(a0), chunk.multiplier[0]));
+    const __m512i q1 =
+        _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(a1), chunk.multiplier[1]));
+    const __m512i q2 =
+        _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(a2), chunk.multiplier[2]));
+    const __m512i q3 =
+        _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(a3), chunk.multiplier[3]));
+    const __m512i u = _mm512_packus_epi16(_mm512_packs_epi32(q0, q1), _mm512_packs_epi32(q2, q3));
+    return _mm512_xor_si512(u, _mm512_set1_epi8(static_cast<char>(0x80)));
+  }
+};
+
 // One pass: output vectors across a row. rows[t] = input row t of the window at the
 // chunk's first channel, or a row of zero points as long as an input row when the row is
 // padding (so every row has the same pixel stride and addresses need no multiply).
@@ -536,7 +556,8 @@ void dw3x3_pass(const Pass3x3& ps, const Chunk3x3& chunk, const Epilogue& e, __m
 using PassFn = void (*)(const Pass3x3&, const Chunk3x3&, const Epilogue&, __m512i);
 
 template <int kMode, int kStep, int kPixels>
-PassFn pick_pass(bool small, bool clamp_lo, bool clamp_hi) {
+PassFn pick_pass(bool small, bool clamp_lo, bool clamp_hi, bool zero_point_min) {
+  if (small && zero_point_min) return &dw3x3_pass<kMode, kStep, kPixels, Requant3x3ZeroPointMin>;
   if (!small) {
     return clamp_lo ? &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<false, true, true>>
                     : &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<false, false, true>>;
@@ -551,7 +572,8 @@ PassFn pick_pass(bool small, bool clamp_lo, bool clamp_hi) {
 
 // Chunks in pieces: the common unclamped case and the always-exact general one.
 template <int kMode, int kStep, int kPixels>
-PassFn pick_piece_pass(bool small, bool clamp_lo, bool clamp_hi) {
+PassFn pick_piece_pass(bool small, bool clamp_lo, bool clamp_hi, bool zero_point_min) {
+  if (small && zero_point_min) return &dw3x3_pass<kMode, kStep, kPixels, Requant3x3ZeroPointMin>;
   return small && !clamp_lo && !clamp_hi
              ? &dw3x3_pass<kMode, kStep, kPixels, Requant3x3<true, false, false>>
              : &dw3x3_pass<kMode, kStep, kPixels, Requant3x3General>;
@@ -559,13 +581,13 @@ PassFn pick_piece_pass(bool small, bool clamp_lo, bool clamp_hi) {
 
 template <int kPixels>
 void pick_piece_passes(const ref::ConvGeometry& g, bool small, bool clamp_lo, bool clamp_hi,
-                       PassFn* one, PassFn* two) {
+                       bool zero_point_min, PassFn* one, PassFn* two) {
   if (g.stride_w == 1) {
     *one = &dw3x3_pass<0, 1, kPixels, Requant3x3General>;
-    *two = pick_piece_pass<1, 1, kPixels>(small, clamp_lo, clamp_hi);
+    *two = pick_piece_pass<1, 1, kPixels>(small, clamp_lo, clamp_hi, zero_point_min);
   } else {
     *one = &dw3x3_pass<0, 2, kPixels, Requant3x3General>;
-    *two = pick_piece_pass<2, 2, kPixels>(small, clamp_lo, clamp_hi);
+    *two = pick_piece_pass<2, 2, kPixels>(small, clamp_lo, clamp_hi, zero_point_min);
   }
 }
 
@@ -596,6 +618,7 @@ void dw3x3_run(const DwConvQs8Params& p) {
                 static_cast<size_t>(g.in_w) * g.in_c + kChunk);
   }
   const bool clamp_lo = p.rq.qmin > -128, clamp_hi = p.rq.qmax < 127;
+  const bool zero_point_min = p.rq.zero_point == -128 && !clamp_lo && !clamp_hi;
   const size_t in_row = static_cast<size_t>(g.in_w) * g.in_c;
   const size_t out_row = static_cast<size_t>(g.out_w) * g.out_c;
   // Weights / bias / multipliers repeated for every pixel of a vector.
@@ -659,17 +682,17 @@ void dw3x3_run(const DwConvQs8Params& p) {
       const bool small = chunk.small_products;
       PassFn one, two;
       if (vector_pixels == 2) {
-        pick_piece_passes<2>(g, small, clamp_lo, clamp_hi, &one, &two);
+        pick_piece_passes<2>(g, small, clamp_lo, clamp_hi, zero_point_min, &one, &two);
       } else if (vector_pixels == 4) {
-        pick_piece_passes<4>(g, small, clamp_lo, clamp_hi, &one, &two);
+        pick_piece_passes<4>(g, small, clamp_lo, clamp_hi, zero_point_min, &one, &two);
       } else if (g.stride_w == 1) {
-        one = pick_pass<0, 1, 1>(small, clamp_lo, clamp_hi);
-        two = g.stride_h == 1 ? pick_pass<1, 1, 1>(small, clamp_lo, clamp_hi)
-                              : pick_pass<2, 1, 1>(small, clamp_lo, clamp_hi);
+        one = pick_pass<0, 1, 1>(small, clamp_lo, clamp_hi, zero_point_min);
+        two = g.stride_h == 1 ? pick_pass<1, 1, 1>(small, clamp_lo, clamp_hi, zero_point_min)
+                              : pick_pass<2, 1, 1>(small, clamp_lo, clamp_hi, zero_point_min);
       } else {
-        one = pick_pass<0, 2, 1>(small, clamp_lo, clamp_hi);
-        two = g.stride_h == 1 ? pick_pass<1, 2, 1>(small, clamp_lo, clamp_hi)
-                              : pick_pass<2, 2, 1>(small, clamp_lo, clamp_hi);
+        one = pick_pass<0, 2, 1>(small, clamp_lo, clamp_hi, zero_point_min);
+        two = g.stride_h == 1 ? pick_pass<1, 2, 1>(small, clamp_lo, clamp_hi, zero_point_min)
+                              : pick_pass<2, 2, 1>(small, clamp_lo, clamp_hi, zero_point_min);
       }
       Plan& plan = plans[plan_count++];
       for (int kw = 0; kw < 3; ++kw) {

@@ -306,10 +306,11 @@ void bm_gemm_octet(benchmark::State& state, GemmShape s, Isa isa, int threads) {
   if (threads == 1) {
     t = timed_loop(state, [&] { kernel->run(p); });
   } else {
-    // Split M when there are rows to share, else N (GEMV) at a multiple of nr.
+    // Split M when there are rows to share, else N (GEMV) at a multiple of nr: the same
+    // split as the runtime's (runtime/src/executor.cc: ceil(M / 2) rows to the first thread).
     GemmQs8Params first = p, second = p;
     if (s.m >= 16) {
-      const size_t half = (s.m / 2 + 7) / 8 * 8;
+      const size_t half = (s.m + 1) / 2;
       first.m = half;
       second.m = s.m - half;
       second.a = p.a + half * p.a_stride;

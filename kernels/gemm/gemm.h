@@ -5,7 +5,9 @@
 //
 // One entry per ISA; each reads weights packed for its PackFamily (bias inside the
 // packed blob, in the form that family's kernels need; e.g. X86Vnni stores w + 128 as the
-// unsigned vpdpbusd operand and its kernels subtract 128 * row sums of A, see pack_x86.h).
+// unsigned vpdpbusd operand and its kernels subtract 128 * row sums of A after the K loop,
+// see pack_x86.h). Every kernel's output depends only on its row and column, never on how
+// M or N were split, so any thread partition gives the same bytes.
 // The scalar entry reads the row-major weights and bias directly.
 #pragma once
 #include <cstddef>

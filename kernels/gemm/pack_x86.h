@@ -10,12 +10,16 @@
 //   uint8 w[kc/4][16][4]  group g: column j's bytes w[j][4g .. 4g+3] + 128 (one int32 lane
 //                         each); padding holds w = 0, i.e. 0x80
 //   vpdpbusd multiplies unsigned by signed bytes: the weights are the unsigned operand
-//   (w + 128) and A stays signed, so A is used as loaded (AVX-512: an embedded-broadcast
-//   memory operand, no shuffle or xor per use). sum_k a*(w+128) = sum_k a*w + 128*sum_k a:
-//   the kernels subtract 128 * (row sum of A), computed once per row block, from the bias.
-//   Measured against the xor-0x80-on-A variant (+128*sum(w) in the bias): that one spends
-//   one p5 uop per broadcast, which costs 10-20 % at K = 64..128 where the requantization
-//   also competes for the ports.
+//   (w + 128) and A stays signed, so A is used as loaded (a 4-byte broadcast load per row
+//   and k group, no shuffle or xor per use). sum_k a*(w+128) = sum_k a*w + 128*sum_k a:
+//   the kernels compute 128 * (row sum of A) once per row block (AVX-512: one vpdpbusd per
+//   64 bytes of a row and one reduction tree per 8 rows) and subtract it from each
+//   accumulator after the K loop. This deviates from DESIGN.md's probe (xor 0x80 on A,
+//   +128*sum(w) folded into the packed bias) on purpose: on Sapphire Rapids every 512-bit
+//   uop shares ports 0/5 with vpdpbusd, so the xor costs one slot per row and k group
+//   (1 per 4 vpdpbusd of a 6x4 tile, i.e. up to 20 % at any K), while the row sums cost
+//   ~1 vpsubd per accumulator plus ~5 uops per row, once per row block (measured by
+//   dropping them: 5-9 points of peak at K = 64, 3-6 at K = 128).
 //   AVX-VNNI (ymm) reads a group as two 32-byte halves (columns 0-7, 8-15).
 //
 // X86Avx2 (nr = 8), block = 32 + 32*kc bytes (weights widened to int16 for vpmaddwd):

@@ -6,6 +6,10 @@
 #include <cstdint>
 
 namespace octet {
+// Internal linkage on purpose: files built with different -m/-march flags include this header,
+// and an out-of-line copy (e.g. at -O0) compiled for AVX-512 must never be shared with the
+// scalar path through the linker's choice of one inline definition.
+namespace {  // NOLINT(build/namespaces)
 
 // Round half to even for |x| < 2^22 (every caller clamps to the 8-bit output range first):
 // adding and subtracting 1.5 * 2^23 leaves x rounded to an integer under the default
@@ -39,4 +43,5 @@ inline int32_t quantize_float(float y_over_scale, int32_t zero_point, int32_t qm
   return round_half_even(y) + zero_point;
 }
 
+}  // namespace
 }  // namespace octet

@@ -12,7 +12,9 @@
 // product over a weight block transposed into a stack buffer (conv2d_packed); depthwise is
 // vectorized over channels.
 //
-// Include only from those files (the intrinsics need the file's -m flags).
+// Include only from those files (the intrinsics need the file's -m flags). Non-template helpers
+// are `static` so each ISA file keeps its own copy (never a linker-shared one built for another
+// ISA).
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -239,8 +241,8 @@ struct PixelPos {
 
 // Positions of `count` consecutive pixels from `pixel` (one division, then steps); entries
 // from `valid` on repeat the last valid pixel (tile tails).
-inline void pixel_positions(const ref::ConvGeometry& g, const float* x, size_t pixel, int count,
-                            int valid, PixelPos* pos) {
+static inline void pixel_positions(const ref::ConvGeometry& g, const float* x, size_t pixel,
+                                   int count, int valid, PixelPos* pos) {
   const size_t per_image = static_cast<size_t>(g.out_h) * g.out_w;
   const size_t image_floats = static_cast<size_t>(g.in_h) * g.in_w * g.in_c;
   size_t b = pixel / per_image;
@@ -262,7 +264,7 @@ inline void pixel_positions(const ref::ConvGeometry& g, const float* x, size_t p
   }
 }
 
-inline PixelPos pixel_pos(const ref::ConvGeometry& g, const float* x, size_t pixel) {
+static inline PixelPos pixel_pos(const ref::ConvGeometry& g, const float* x, size_t pixel) {
   const size_t per_image = static_cast<size_t>(g.out_h) * g.out_w;
   const size_t b = pixel / per_image;
   const int rem = static_cast<int>(pixel - b * per_image);
@@ -279,8 +281,9 @@ inline PixelPos pixel_pos(const ref::ConvGeometry& g, const float* x, size_t pix
 // the last). With `fused`, run r is kernel row r (all kw taps, contiguous when groups == 1 and
 // dilation_w == 1); otherwise run r is tap (r / KW, r % KW). Runs where every pixel reads
 // padding are dropped. Returns the number kept.
-inline int collect_runs(const ref::ConvGeometry& g, const PixelPos* pos, int pixels, int ic_offset,
-                        int group_in_c, bool fused, int first, int count, Run* runs) {
+static inline int collect_runs(const ref::ConvGeometry& g, const PixelPos* pos, int pixels,
+                               int ic_offset, int group_in_c, bool fused, int first, int count,
+                               Run* runs) {
   int kept = 0;
   for (int r = first; r < first + count; ++r) {
     const int kh = fused ? r : r / g.kernel_w;

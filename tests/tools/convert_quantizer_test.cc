@@ -144,6 +144,8 @@ TEST(Quantizer, SmallGraphFollowsTheInt8ContractAndStaysClose) {
   ASSERT_TRUE(calibrate(g, samples, co, &calib, &error)) << error;
   QuantizeOptions qo;
   qo.method = CalibrationMethod::kMinMax;
+  // Nearest rounding: every channel's largest weight is then exactly +-127 (checked below).
+  qo.weight_rounding = QuantizeOptions::WeightRounding::kNearest;
   ir::Graph q;
   QuantizeInfo info;
   ASSERT_TRUE(quantize_graph(g, calib, qo, &q, &info, &error)) << error;
@@ -229,12 +231,145 @@ TEST(Quantizer, AutoKeepFloatReachesTarget) {
   for (const KeptFloat& k : info.kept_float) EXPECT_EQ(k.reason, "automatic: SQNR target");
 }
 
-// ResNet-8 float, calibrated on the 200 CIFAR-10 images with the defaults (MSE ranges, per-channel
-// weights), against the float model and MLPerf's own int8 TFLite file run by Octet. One image is
-// 0.5 points here, so "within 0.3 points of float" means no image lost. MLPerf's int8 file scores
-// one image *above* the float model (72.5 vs 72.0 %) while agreeing with it less (96 %), so the
-// test holds Octet's int8 to float's top-1 and to at least MLPerf's agreement with float.
-// Sequential bias correction (opt-in) must then raise the output SQNR.
+TEST(Calibration, MeanMinMaxAveragesEachSamplesExtremes) {
+  const ir::Graph g = small_float_graph();
+  const std::vector<Sample> samples = random_samples(g, 16, -1.0f, 1.0f, 3);
+  CalibrationOptions co;
+  co.method = CalibrationMethod::kMeanMinMax;
+  co.progress = false;
+  CalibrationResult calib;
+  std::string error;
+  ASSERT_TRUE(calibrate(g, samples, co, &calib, &error)) << error;
+  double mean_lo = 0.0, mean_hi = 0.0;
+  float all_hi = -1.0f;
+  for (const Sample& s : samples) {
+    mean_lo += *std::min_element(s[0].begin(), s[0].end()) / 16.0;
+    mean_hi += *std::max_element(s[0].begin(), s[0].end()) / 16.0;
+    all_hi = std::max(all_hi, *std::max_element(s[0].begin(), s[0].end()));
+  }
+  float lo, hi;
+  choose_range(calib.stats.at("x"), CalibrationMethod::kMeanMinMax, 99.99f, &lo, &hi);
+  EXPECT_NEAR(lo, mean_lo, 1e-5);
+  EXPECT_NEAR(hi, mean_hi, 1e-5);
+  EXPECT_LT(hi, all_hi);  // 8 values per sample: the per-sample maxima vary
+}
+
+// (w - q)^T H (w - q): the squared output error a rounding error causes on inputs with moments H.
+double output_error(const std::vector<double>& h, const std::vector<double>& w,
+                    const std::vector<int8_t>& q) {
+  const size_t k = w.size();
+  double e = 0.0;
+  for (size_t i = 0; i < k; ++i)
+    for (size_t j = 0; j < k; ++j) e += (w[i] - q[i]) * h[i * k + j] * (w[j] - q[j]);
+  return e;
+}
+
+TEST(Quantizer, CompensatedRoundingLowersTheOutputErrorOnCorrelatedInputs) {
+  const int k = 48, rows = 400;
+  std::mt19937 rng(11);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  // Correlated inputs, as neighbouring pixels are: x = 0.5 + mixing * z + small noise, with 6
+  // latent factors z for 48 inputs.
+  const int factors = 6;
+  std::vector<double> mixing(k * factors);
+  for (double& v : mixing) v = normal(rng);
+  std::vector<double> h(k * k, 0.0), x(k), z(factors);
+  for (int r = 0; r < rows; ++r) {
+    for (double& v : z) v = normal(rng);
+    for (int i = 0; i < k; ++i) {
+      x[i] = 0.5 + 0.05 * normal(rng);
+      for (int j = 0; j < factors; ++j) x[i] += mixing[i * factors + j] * z[j];
+    }
+    for (int i = 0; i < k; ++i)
+      for (int j = 0; j < k; ++j) h[i * k + j] += x[i] * x[j];
+  }
+  std::vector<double> w(k);
+  std::uniform_real_distribution<double> u(-120.0, 120.0);
+  for (double& v : w) v = u(rng);
+  std::vector<int8_t> nearest(k), compensated(k);
+  for (int i = 0; i < k; ++i) nearest[i] = static_cast<int8_t>(std::nearbyint(w[i]));
+  std::vector<double> factor;
+  ASSERT_TRUE(inverse_cholesky_upper(h.data(), k, 0.01, &factor));
+  ASSERT_TRUE(round_compensated(factor.data(), k, w, compensated.data()));
+  const double e_nearest = output_error(h, w, nearest), e_comp = output_error(h, w, compensated);
+  printf("output error: nearest %.4g, compensated %.4g\n", e_nearest, e_comp);
+  EXPECT_LT(e_comp, 0.5 * e_nearest);
+
+  // Uncorrelated inputs: nothing to compensate with, so exactly nearest rounding.
+  std::vector<double> diagonal(k * k, 0.0);
+  for (int i = 0; i < k; ++i) diagonal[i * k + i] = 1.0 + i;
+  ASSERT_TRUE(inverse_cholesky_upper(diagonal.data(), k, 0.01, &factor));
+  ASSERT_TRUE(round_compensated(factor.data(), k, w, compensated.data()));
+  EXPECT_EQ(compensated, nearest);
+}
+
+// Conv2D 3x3, pad 1, stride 2 on [1,5,5,2]: the moments are those of the zero-padded im2col rows
+// in (kh, kw, ic) order.
+TEST(Calibration, ConvInputMomentsAreThoseOfThePaddedPatches) {
+  ir::Graph g;
+  ir::Tensor x;
+  x.name = "x";
+  x.shape = {1, 5, 5, 2};
+  g.inputs = {g.add_tensor(x)};
+  std::vector<float> w(3 * 3 * 3 * 2, 0.1f);
+  const int wi = g.add_tensor(make_const_tensor("w", ir::DType::Float32, {3, 3, 3, 2}, w));
+  ir::Tensor y;
+  y.name = "y";
+  y.shape = {1, 3, 3, 3};
+  const int yi = g.add_tensor(y);
+  ir::Op conv;
+  conv.type = ir::OpType::Conv2D;
+  conv.name = "conv";
+  conv.inputs = {g.inputs[0], wi, -1};
+  conv.outputs = {yi};
+  fb::Conv2DOptionsT o;
+  o.stride_h = o.stride_w = 2;
+  o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = 1;
+  conv.options.Set(o);
+  g.add_op(conv);
+  g.outputs = {yi};
+  const std::vector<Sample> samples = random_samples(g, 3, -1.0f, 1.0f, 8);
+  CalibrationOptions co;
+  co.progress = false;
+  CalibrationResult calib;
+  std::string error;
+  ASSERT_TRUE(calibrate(g, samples, co, &calib, &error)) << error;
+  ASSERT_EQ(calib.moments.count("conv"), 1u);
+  const InputMoments& m = calib.moments.at("conv");
+  ASSERT_EQ(m.k, 18);
+  EXPECT_EQ(m.groups, 1);
+  EXPECT_EQ(m.rows, 3 * 9);
+  std::vector<double> expected(18 * 18, 0.0);
+  for (const Sample& s : samples)
+    for (int oy = 0; oy < 3; ++oy)
+      for (int ox = 0; ox < 3; ++ox) {
+        std::vector<double> row(18, 0.0);
+        for (int a = 0; a < 3; ++a)
+          for (int b = 0; b < 3; ++b)
+            for (int c = 0; c < 2; ++c) {
+              const int iy = oy * 2 - 1 + a, ix = ox * 2 - 1 + b;
+              if (iy >= 0 && iy < 5 && ix >= 0 && ix < 5)
+                row[(a * 3 + b) * 2 + c] = s[0][(iy * 5 + ix) * 2 + c];
+            }
+        for (int i = 0; i < 18; ++i)
+          for (int j = 0; j < 18; ++j) expected[i * 18 + j] += row[i] * row[j];
+      }
+  for (int i = 0; i < 18; ++i)
+    for (int j = i; j < 18; ++j)
+      EXPECT_NEAR(m.h[i * 18 + j], expected[i * 18 + j], 1e-4) << i << "," << j;
+}
+
+// ResNet-8 float, calibrated on the 200 CIFAR-10 images with octet-convert's defaults (MSE
+// ranges, per-channel weights with error-compensating rounding, sequential bias correction on all
+// calibration samples), against the float model and MLPerf's own int8 TFLite file run by Octet.
+// One image is 0.5 points, so "within 0.3 points of float" means no image lost.
+//
+// The issue also asks for "at least as good as MLPerf's int8 file" (145/200). That file is not a
+// faithful quantization of this float file: it disagrees with it on 8 of the 200 images, with float
+// top-1 margins of 0.03-0.35, winning 4 and losing 3, so it scores one image above float. Octet's
+// int8 agrees with float on 199-200 images and therefore scores float's 144. The test holds it to
+// float's top-1, to MLPerf's agreement with float or better, to one image of MLPerf's top-1, and
+// to an output SQNR above nearest rounding without bias correction (the previous default).
 TEST(QuantizerReal, ResNet8CalibratedInt8MatchesFloatTop1) {
   const std::string f = kShared + "/models/mlperf-tiny/mlperftiny_ic_resnet8_cifar10_float.tflite";
   const std::string mq = kShared + "/models/mlperf-tiny/mlperftiny_ic_resnet8_cifar10_int8.tflite";
@@ -251,10 +386,13 @@ TEST(QuantizerReal, ResNet8CalibratedInt8MatchesFloatTop1) {
   co.progress = false;
   CalibrationResult calib;
   ASSERT_TRUE(calibrate(g, samples, co, &calib, &error)) << error;
+  EXPECT_EQ(calib.moments.size(), 10u) << "9 convolutions and the classifier";
   ir::Graph q;
   QuantizeInfo info;
   ASSERT_TRUE(quantize_graph(g, calib, QuantizeOptions(), &q, &info, &error)) << error;
   EXPECT_TRUE(info.kept_float.empty());
+  EXPECT_EQ(info.compensated_ops, 10);
+  ASSERT_EQ(correct_bias(g, &q, info, samples, &error), 10) << error;
 
   std::vector<LabeledFile> files;
   ASSERT_TRUE(load_labels_csv(data, &files, &error)) << error;
@@ -269,17 +407,25 @@ TEST(QuantizerReal, ResNet8CalibratedInt8MatchesFloatTop1) {
       100 * theirs.int8_correct / n, 100 * theirs.agree / n);
   EXPECT_GE(100.0 * ours.int8_correct / n, 100.0 * ours.float_correct / n - 0.3);
   EXPECT_GE(ours.agree, theirs.agree);
+  EXPECT_GE(ours.agree, ours.count - 1);
   EXPECT_GE(ours.int8_correct, theirs.int8_correct - 1);
 
-  const std::vector<Sample> subset(samples.begin(), samples.begin() + 64);
+  // The previous default (nearest rounding, no bias correction) is measurably worse.
+  QuantizeOptions nearest;
+  nearest.weight_rounding = QuantizeOptions::WeightRounding::kNearest;
+  ir::Graph q_nearest;
+  QuantizeInfo info_nearest;
+  ASSERT_TRUE(quantize_graph(g, calib, nearest, &q_nearest, &info_nearest, &error)) << error;
+  EXPECT_EQ(info_nearest.compensated_ops, 0);
+  std::vector<Sample> subset;
+  for (size_t i = 0; i < 64; ++i) subset.push_back(samples[i * samples.size() / 64]);
   Comparison before, after;
-  ASSERT_TRUE(compare_graphs(g, q, info, subset, false, &before, &error)) << error;
-  ASSERT_GT(correct_bias(g, &q, info, subset, &error), 0) << error;
+  ASSERT_TRUE(compare_graphs(g, q_nearest, info_nearest, subset, false, &before, &error)) << error;
   ASSERT_TRUE(compare_graphs(g, q, info, subset, false, &after, &error)) << error;
-  printf("output SQNR %.2f -> %.2f dB with bias correction\n", before.output.sqnr_db(),
-         after.output.sqnr_db());
-  EXPECT_GT(after.output.sqnr_db(), before.output.sqnr_db()) << "bias correction must help";
-  EXPECT_GT(after.output.sqnr_db(), 22.0);
+  printf("output SQNR: nearest rounding %.2f dB, compensated rounding + bias correction %.2f dB\n",
+         before.output.sqnr_db(), after.output.sqnr_db());
+  EXPECT_GT(after.output.sqnr_db(), before.output.sqnr_db() + 3.0);
+  EXPECT_GT(after.output.sqnr_db(), 28.0);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <sstream>
 
@@ -268,6 +269,28 @@ bool GraphRunner::invoke(const std::function<void(int)>& observer, std::string* 
   return true;
 }
 
+namespace {
+struct StopThunk {
+  const std::function<bool(int)>* fn;
+  bool stopped = false;
+};
+int stop_thunk(void* user, int op_index) {
+  StopThunk* t = static_cast<StopThunk*>(user);
+  t->stopped = (*t->fn)(op_index);
+  return t->stopped ? 1 : 0;
+}
+}  // namespace
+
+bool GraphRunner::invoke_until(const std::function<bool(int)>& observer, std::string* error) {
+  StopThunk thunk{&observer};
+  octet_session_set_observer(session_, stop_thunk, &thunk);
+  const octet_status st = octet_session_invoke(session_);
+  octet_session_set_observer(session_, nullptr, nullptr);
+  if (st != OCTET_OK && !thunk.stopped)
+    return *error = std::string("invoke failed: ") + octet_last_error(), false;
+  return true;
+}
+
 std::vector<float> GraphRunner::tensor_as_float(int t) const {
   std::vector<float> out;
   if (t < 0 || t >= static_cast<int>(infos_.size())) return out;
@@ -333,6 +356,8 @@ bool parse_calibration_method(const std::string& name, CalibrationMethod* method
     *method = CalibrationMethod::kEntropy;
   else if (name == "mse")
     *method = CalibrationMethod::kMse;
+  else if (name == "meanminmax")
+    *method = CalibrationMethod::kMeanMinMax;
   else
     return false;
   return true;
@@ -348,6 +373,8 @@ const char* calibration_method_name(CalibrationMethod method) {
       return "entropy";
     case CalibrationMethod::kMse:
       return "mse";
+    case CalibrationMethod::kMeanMinMax:
+      return "meanminmax";
   }
   return "?";
 }
@@ -388,10 +415,14 @@ void Progress::finish() {
 
 namespace {
 
+// Called once per sample and tensor.
 void update_minmax(TensorStats* s, const float* v, size_t n) {
+  float lo = std::numeric_limits<float>::infinity(), hi = -lo;
   for (size_t i = 0; i < n; ++i) {
     const float x = v[i];
     if (!std::isfinite(x)) continue;
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
     if (!s->seen) {
       s->min = s->max = x;
       s->seen = true;
@@ -400,6 +431,11 @@ void update_minmax(TensorStats* s, const float* v, size_t n) {
     s->max = std::max(s->max, x);
   }
   s->count += n;
+  if (lo <= hi) {
+    s->sum_sample_min += lo;
+    s->sum_sample_max += hi;
+    ++s->sample_count;
+  }
 }
 
 void update_histogram(TensorStats* s, const float* v, size_t n) {
@@ -418,6 +454,102 @@ void update_histogram(TensorStats* s, const float* v, size_t n) {
   }
 }
 
+// The GEMM-like ops whose input moments error-compensating rounding can use: float, constant
+// weights, ungrouped convolutions.
+bool wants_moments(const ir::Graph& g, const ir::Op& op) {
+  if (op.type != ir::OpType::Conv2D && op.type != ir::OpType::DepthwiseConv2D &&
+      op.type != ir::OpType::FullyConnected)
+    return false;
+  if (op.inputs.size() < 2 || op.inputs[0] < 0 || op.outputs.size() != 1) return false;
+  const ir::Tensor& x = g.tensors[op.inputs[0]];
+  const ir::Tensor& w = g.tensors[op.inputs[1]];
+  if (x.dtype != ir::DType::Float32 || w.dtype != ir::DType::Float32 || !w.is_constant)
+    return false;
+  if (op.type == ir::OpType::FullyConnected) return w.shape.size() == 2;
+  const auto* o = op.options.AsConv2DOptions();
+  if (!o || x.shape.size() != 4 || w.shape.size() != 4 ||
+      g.tensors[op.outputs[0]].shape.size() != 4)
+    return false;
+  if (op.type == ir::OpType::Conv2D) return o->groups == 1 && w.shape[3] == x.shape[3];
+  return true;
+}
+
+// Adds row * row^T into the upper triangle of h (k x k).
+void add_outer(const double* row, int64_t k, double* h) {
+  for (int64_t i = 0; i < k; ++i) {
+    const double xi = row[i];
+    if (xi == 0.0) continue;
+    double* hi = h + i * k;
+    for (int64_t j = i; j < k; ++j) hi[j] += xi * row[j];
+  }
+}
+
+// At most this many output positions per sample and op: the moments of a 32x32 feature map
+// are well estimated from a spread-out subset, and the cost is positions x k^2.
+constexpr int64_t kMomentPositions = 256;
+
+void accumulate_moments(const ir::Graph& g, const ir::Op& op, const std::vector<float>& x,
+                        int sample_index, InputMoments* m) {
+  const ir::Tensor& xt = g.tensors[op.inputs[0]];
+  const ir::Tensor& wt = g.tensors[op.inputs[1]];
+  if (op.type == ir::OpType::FullyConnected) {
+    const int64_t k = wt.shape[1];
+    if (m->h.empty()) {
+      m->k = k;
+      m->h.assign(k * k, 0.0);
+    }
+    std::vector<double> row(k);
+    for (size_t off = 0; off + k <= x.size(); off += k) {
+      for (int64_t i = 0; i < k; ++i) row[i] = x[off + i];
+      add_outer(row.data(), k, m->h.data());
+      ++m->rows;
+    }
+    return;
+  }
+  const auto* o = op.options.AsConv2DOptions();
+  const ir::Tensor& yt = g.tensors[op.outputs[0]];
+  const int64_t batch = xt.shape[0], ih = xt.shape[1], iw = xt.shape[2], ic = xt.shape[3];
+  const int64_t oh = yt.shape[1], ow = yt.shape[2];
+  const int64_t kh = wt.shape[1], kw = wt.shape[2];
+  const bool depthwise = op.type == ir::OpType::DepthwiseConv2D;
+  const int64_t oc = depthwise ? wt.shape[3] : wt.shape[0];
+  const int64_t mult = depthwise ? std::max<int64_t>(1, oc / ic) : 1;
+  const int64_t k = depthwise ? kh * kw : kh * kw * ic;
+  const int64_t groups = depthwise ? oc : 1;
+  if (m->h.empty()) {
+    m->k = k;
+    m->groups = groups;
+    m->h.assign(groups * k * k, 0.0);
+  }
+  const int64_t positions = batch * oh * ow;
+  const int64_t step = (positions + kMomentPositions - 1) / kMomentPositions;
+  std::vector<double> row(depthwise ? k * ic : k);
+  for (int64_t p = sample_index % step; p < positions; p += step) {
+    const int64_t n = p / (oh * ow), y = p / ow % oh, xo = p % ow;
+    for (int64_t a = 0; a < kh; ++a)
+      for (int64_t b = 0; b < kw; ++b) {
+        const int64_t iy = y * o->stride_h - o->pad_top + a * o->dilation_h;
+        const int64_t ix = xo * o->stride_w - o->pad_left + b * o->dilation_w;
+        const bool inside = iy >= 0 && iy < ih && ix >= 0 && ix < iw;
+        const float* src = inside ? x.data() + ((n * ih + iy) * iw + ix) * ic : nullptr;
+        for (int64_t c = 0; c < ic; ++c) {
+          const double v = inside ? src[c] : 0.0;  // padding is an exact zero in int8 too
+          if (depthwise)
+            row[c * k + a * kw + b] = v;
+          else
+            row[(a * kw + b) * ic + c] = v;
+        }
+      }
+    if (depthwise) {
+      for (int64_t c = 0; c < oc; ++c)
+        add_outer(row.data() + (c / mult) * k, k, m->h.data() + c * k * k);
+    } else {
+      add_outer(row.data(), k, m->h.data());
+    }
+    ++m->rows;
+  }
+}
+
 }  // namespace
 
 bool calibrate(const ir::Graph& float_graph, const std::vector<Sample>& samples,
@@ -427,7 +559,8 @@ bool calibrate(const ir::Graph& float_graph, const std::vector<Sample>& samples,
   if (!runner.open(float_graph, error)) return false;
   result->stats.clear();
   result->samples = static_cast<int>(samples.size());
-  const bool want_histograms = options.method != CalibrationMethod::kMinMax;
+  const bool want_histograms = options.method != CalibrationMethod::kMinMax &&
+                               options.method != CalibrationMethod::kMeanMinMax;
   const int passes = want_histograms ? 2 : 1;
   // Which runtime tensors are float activations, by op.
   std::vector<std::vector<std::pair<int, std::string>>> float_outputs(runner.num_ops());
@@ -435,6 +568,20 @@ bool calibrate(const ir::Graph& float_graph, const std::vector<Sample>& samples,
     for (int t : runner.op_outputs(op))
       if (t >= 0 && runner.info(t).dtype == OCTET_FLOAT32 && runner.info(t).name)
         float_outputs[op].push_back({t, runner.info(t).name});
+  // Runtime op -> graph op (by first output name) for the ops whose input moments are wanted.
+  std::vector<const ir::Op*> moment_op(runner.num_ops(), nullptr);
+  if (options.input_moments) {
+    std::map<std::string, const ir::Op*> by_output;
+    for (const ir::Op& op : float_graph.ops)
+      if (wants_moments(float_graph, op)) by_output[float_graph.tensors[op.outputs[0]].name] = &op;
+    for (int op = 0; op < runner.num_ops(); ++op) {
+      const std::vector<int> outs = runner.op_outputs(op);
+      if (outs.empty() || outs[0] < 0 || !runner.info(outs[0]).name) continue;
+      auto it = by_output.find(runner.info(outs[0]).name);
+      if (it != by_output.end()) moment_op[op] = it->second;
+    }
+  }
+  result->moments.clear();
   for (int pass = 0; pass < passes; ++pass) {
     Progress progress(pass == 0 ? "calibrating (ranges)    " : "calibrating (histograms)",
                       static_cast<int>(samples.size()), options.progress);
@@ -459,6 +606,15 @@ bool calibrate(const ir::Graph& float_graph, const std::vector<Sample>& samples,
             update_minmax(&st, v.data(), v.size());
           else
             update_histogram(&st, v.data(), v.size());
+        }
+        if (pass == 0 && moment_op[op]) {
+          // The op has just run: its input is still in the arena.
+          const ir::Op& gop = *moment_op[op];
+          const int x = runner.tensor_index(float_graph.tensors[gop.inputs[0]].name);
+          const std::vector<float> v = runner.tensor_as_float(x);
+          if (v.size() == float_graph.tensors[gop.inputs[0]].num_elements())
+            accumulate_moments(float_graph, gop, v, static_cast<int>(s),
+                               &result->moments[gop.name]);
         }
       };
       if (!runner.invoke(observer, error)) return false;
@@ -537,6 +693,11 @@ void choose_range(const TensorStats& s, CalibrationMethod method, float percenti
                   float* hi) {
   *lo = s.min;
   *hi = s.max;
+  if (method == CalibrationMethod::kMeanMinMax && s.sample_count > 0) {
+    *lo = static_cast<float>(s.sum_sample_min / s.sample_count);
+    *hi = static_cast<float>(s.sum_sample_max / s.sample_count);
+    return;
+  }
   if (method == CalibrationMethod::kMinMax || s.histogram.empty() || !(s.max > s.min)) return;
   if (method == CalibrationMethod::kPercentile) {
     const double p = std::clamp(static_cast<double>(percentile), 50.0, 100.0) / 100.0;

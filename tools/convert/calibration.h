@@ -55,6 +55,8 @@ class GraphRunner {
   bool set_inputs(const Sample& sample, std::string* error);
   // Invokes; `observer(op_index)` is called after every op (may be empty).
   bool invoke(const std::function<void(int)>& observer, std::string* error);
+  // Invokes until `observer(op_index)` returns true (the later ops do not run) or the end.
+  bool invoke_until(const std::function<bool(int)>& observer, std::string* error);
   // Any tensor of the graph as float (dequantized if int8/uint8); empty if not readable now.
   std::vector<float> tensor_as_float(int runtime_tensor) const;
   std::vector<float> output_as_float(int index) const;
@@ -77,26 +79,43 @@ class GraphRunner {
 };
 
 // ---- calibration statistics ----
-enum class CalibrationMethod { kMinMax, kPercentile, kEntropy, kMse };
+// kMeanMinMax: the mean over samples of each sample's min and max (NNCF's mean_min_max range
+// estimator; TFLite's moving-average observer behaves alike), so rare extremes are clipped.
+enum class CalibrationMethod { kMinMax, kPercentile, kEntropy, kMse, kMeanMinMax };
 bool parse_calibration_method(const std::string& name, CalibrationMethod* method);
 const char* calibration_method_name(CalibrationMethod method);
 
 struct TensorStats {
   float min = 0.0f, max = 0.0f;
   bool seen = false;
+  double sum_sample_min = 0.0, sum_sample_max = 0.0;  // over samples, for kMeanMinMax
+  int64_t sample_count = 0;
   std::vector<uint64_t> histogram;  // kHistogramBins over [min, max] (second pass)
   uint64_t count = 0;
 };
 constexpr int kHistogramBins = 2048;
 
+// Second moments E[x x^T] of the input patches a GEMM-like op multiplies its weights with (rows
+// in the weight layout's per-channel order: Conv2D (kh, kw, ic), FullyConnected k, depthwise
+// (kh, kw) of one channel). Error-compensating weight rounding minimises (w - w_q)^T H (w - w_q),
+// the expected squared output error a weight rounding error causes on these inputs.
+struct InputMoments {
+  int64_t k = 0;          // row length
+  int64_t groups = 1;     // 1 (shared by all output channels) or one matrix per output channel
+  std::vector<double> h;  // groups x k x k, row-major, summed over `rows`
+  int64_t rows = 0;
+};
+
 struct CalibrationResult {
-  std::map<std::string, TensorStats> stats;  // by tensor name (float activations and inputs)
+  std::map<std::string, TensorStats> stats;     // by tensor name (float activations and inputs)
+  std::map<std::string, InputMoments> moments;  // by op name, when asked for
   int samples = 0;
 };
 
 struct CalibrationOptions {
   CalibrationMethod method = CalibrationMethod::kMse;
-  bool progress = true;  // progress bar + ETA on stderr
+  bool progress = true;       // progress bar + ETA on stderr
+  bool input_moments = true;  // also collect InputMoments of Conv2D / depthwise / FC inputs
 };
 // Runs the float graph over the samples and records every float activation's range (and, for
 // methods other than minmax, a histogram in a second pass).

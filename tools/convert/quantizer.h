@@ -16,6 +16,15 @@ struct QuantizeOptions {
   CalibrationMethod method = CalibrationMethod::kMse;
   float percentile = 99.99f;
   bool per_channel = true;
+  // Weight rounding: nearest, or error-compensating (GPTQ-style: each weight is rounded in turn
+  // and its rounding error pushed onto the not-yet-rounded weights of the same output channel
+  // through the inverse of the calibration inputs' second moments, so the layer's output error
+  // on those inputs, not the weight error, is minimised). Needs CalibrationResult::moments;
+  // ops without them are rounded to nearest.
+  enum class WeightRounding {
+    kNearest,
+    kCompensated
+  } weight_rounding = WeightRounding::kCompensated;
   // Ops kept in float: glob patterns (* and ?) matched against the op name, its first output
   // tensor's name and its type name (e.g. "Softmax", "*classifier*").
   std::vector<std::string> keep_float_patterns;
@@ -30,6 +39,7 @@ struct KeptFloat {
 struct QuantizeInfo {
   std::vector<KeptFloat> kept_float;
   int quantized_ops = 0;
+  int compensated_ops = 0;  // GEMM ops whose weights got error-compensating rounding
   // Float-graph tensor name -> name of the tensor holding it in the int8 graph (int8 tensor, or
   // the float tensor for ops kept in float).
   std::map<std::string, std::string> tensor_in_quantized;
@@ -40,6 +50,15 @@ struct QuantizeInfo {
 };
 
 bool glob_match(const std::string& pattern, const std::string& text);
+
+// Error-compensating rounding of one output channel: `w` (k values, in units of the channel's
+// scale, i.e. w / s) -> int8 in [-127, 127] minimising (w - q)^T H (w - q) greedily, given the
+// upper Cholesky factor `u` (k x k, row-major) of H^-1. Returns false if `u` is unusable.
+bool round_compensated(const double* u, int64_t k, std::vector<double> w, int8_t* q);
+// Upper Cholesky factor of (H + damping)^-1 for round_compensated, with H the k x k upper
+// triangle of a moment matrix; damping = `damp` x mean diagonal (raised until positive definite).
+// Inputs never seen (zero diagonal) are decoupled. False if no damping works.
+bool inverse_cholesky_upper(const double* h, int64_t k, double damp, std::vector<double>* u);
 
 bool quantize_graph(const ir::Graph& float_graph, const CalibrationResult& calibration,
                     const QuantizeOptions& options, ir::Graph* out, QuantizeInfo* info,

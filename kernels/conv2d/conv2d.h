@@ -10,6 +10,7 @@
 
 namespace octet {
 
+// A multiple of the AVX-512 GEMM's 6- and 12-row register tiles (no partial tile per chunk).
 constexpr size_t kIm2colTileRows = 96;
 
 // Scratch bytes one thread needs for conv2d_qs8 with geometry g (0 for direct 1x1).

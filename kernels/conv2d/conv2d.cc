@@ -20,24 +20,44 @@ size_t gemm_k(const ref::ConvGeometry& g) {
   return static_cast<size_t>(g.kernel_h) * g.kernel_w * g.in_c;
 }
 
-// Writes the im2col row of output pixel `pixel` (flat over batch*out_h*out_w).
+// Writes the im2col row of output pixel `pixel` (flat over batch*out_h*out_w). Without
+// dilation the taps of one kernel row are adjacent input pixels: one copy per kernel row, so
+// few-channel convs (a network's 3-channel first layer) are not dominated by tiny copies.
 void gather_row(const Conv2DQs8Params& p, size_t pixel, int8_t* row) {
   const ref::ConvGeometry& g = p.g;
   const size_t pixels_per_image = static_cast<size_t>(g.out_h) * g.out_w;
   const size_t b = pixel / pixels_per_image;
   const int oh = static_cast<int>((pixel % pixels_per_image) / g.out_w);
   const int ow = static_cast<int>(pixel % g.out_w);
+  const int8_t pad = static_cast<int8_t>(p.x_zero_point);
+  const size_t c = static_cast<size_t>(g.in_c);
+  const int iw0 = ow * g.stride_w - g.pad_left;
   for (int kh = 0; kh < g.kernel_h; ++kh) {
     const int ih = oh * g.stride_h - g.pad_top + kh * g.dilation_h;
-    for (int kw = 0; kw < g.kernel_w; ++kw) {
-      const int iw = ow * g.stride_w - g.pad_left + kw * g.dilation_w;
-      if (ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w) {
-        std::memcpy(row, p.x + ((b * g.in_h + ih) * g.in_w + iw) * g.in_c, g.in_c);
-      } else {
-        std::memset(row, static_cast<int8_t>(p.x_zero_point), g.in_c);
-      }
-      row += g.in_c;
+    if (ih < 0 || ih >= g.in_h) {
+      std::memset(row, pad, g.kernel_w * c);
+      row += g.kernel_w * c;
+      continue;
     }
+    const int8_t* x_row = p.x + (b * g.in_h + ih) * g.in_w * c;
+    if (g.dilation_w == 1) {
+      const int kw_begin = std::clamp(-iw0, 0, g.kernel_w);
+      const int kw_end = std::clamp(g.in_w - iw0, kw_begin, g.kernel_w);
+      std::memset(row, pad, kw_begin * c);
+      if (kw_end > kw_begin)
+        std::memcpy(row + kw_begin * c, x_row + (iw0 + kw_begin) * c, (kw_end - kw_begin) * c);
+      std::memset(row + kw_end * c, pad, (g.kernel_w - kw_end) * c);
+    } else {
+      for (int kw = 0; kw < g.kernel_w; ++kw) {
+        const int iw = iw0 + kw * g.dilation_w;
+        if (iw >= 0 && iw < g.in_w) {
+          std::memcpy(row + kw * c, x_row + iw * c, c);
+        } else {
+          std::memset(row + kw * c, pad, c);
+        }
+      }
+    }
+    row += g.kernel_w * c;
   }
 }
 

@@ -11,7 +11,10 @@
 //    packed weights are the unsigned one (w + 128, pack_x86.h), so A needs no flip.
 //  - the w + 128 correction, 128 * (row sum of A), is computed for a whole row block with
 //    one vpdpbusd per 64 bytes of each row and one shared reduction tree (~3 uops a row),
-//    and comes off the bias when the accumulators are set up (one vpsubd each).
+//    and is subtracted after the K loop (one vpsubd with an embedded broadcast per
+//    accumulator), so the accumulators start from the bias without waiting for it.
+//  - the accumulate is inline asm (OCTET_DP): with the intrinsic, GCC 12 copied every
+//    accumulator of a 24-register tile each iteration and spilled them to the stack.
 //  - requantization: cvtdq2ps, mulps, cvtps2dq, then saturating packs of 4 accumulators
 //    into one 64-byte row, zero point with a saturating int16 add, [qmin, qmax] as an int8
 //    clamp, one permute: ~5 uops per 16 outputs. Exact: the bounds are integers, so

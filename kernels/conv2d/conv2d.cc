@@ -20,44 +20,122 @@ size_t gemm_k(const ref::ConvGeometry& g) {
   return static_cast<size_t>(g.kernel_h) * g.kernel_w * g.in_c;
 }
 
-// Writes the im2col row of output pixel `pixel` (flat over batch*out_h*out_w). Without
-// dilation the taps of one kernel row are adjacent input pixels: one copy per kernel row, so
-// few-channel convs (a network's 3-channel first layer) are not dominated by tiny copies.
-void gather_row(const Conv2DQs8Params& p, size_t pixel, int8_t* row) {
+// Copies / fills n bytes. Im2col spans are often a few bytes (kernel_w x 3 channels): fixed-size
+// memcpy's compile to plain (overlapping) moves, so such spans cost no libc call.
+inline void copy_span(int8_t* dst, const int8_t* src, size_t n) {
+  if (n >= 32) {
+    std::memcpy(dst, src, n);
+  } else if (n >= 16) {
+    std::memcpy(dst, src, 16);
+    std::memcpy(dst + n - 16, src + n - 16, 16);
+  } else if (n >= 8) {
+    std::memcpy(dst, src, 8);
+    std::memcpy(dst + n - 8, src + n - 8, 8);
+  } else if (n >= 4) {
+    std::memcpy(dst, src, 4);
+    std::memcpy(dst + n - 4, src + n - 4, 4);
+  } else if (n > 0) {
+    dst[0] = src[0];
+    dst[n / 2] = src[n / 2];
+    dst[n - 1] = src[n - 1];
+  }
+}
+
+inline void fill_span(int8_t* dst, int8_t value, size_t n) {
+  if (n >= 32) {
+    std::memset(dst, value, n);
+    return;
+  }
+  const uint64_t pattern = 0x0101010101010101ull * static_cast<uint8_t>(value);
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) std::memcpy(dst + i, &pattern, 8);
+    std::memcpy(dst + n - 8, &pattern, 8);
+  } else if (n >= 4) {
+    std::memcpy(dst, &pattern, 4);
+    std::memcpy(dst + n - 4, &pattern, 4);
+  } else if (n > 0) {
+    dst[0] = dst[n / 2] = dst[n - 1] = value;
+  }
+}
+
+// The input rows one output row reads (nullptr: a padding row), set once per output row.
+struct InputRows {
+  const int8_t* row[16];
+  int count = 0;  // == kernel_h, or 0 when kernel_h exceeds the table (then computed per pixel)
+};
+
+InputRows input_rows(const Conv2DQs8Params& p, size_t b, int oh) {
   const ref::ConvGeometry& g = p.g;
-  const size_t pixels_per_image = static_cast<size_t>(g.out_h) * g.out_w;
-  const size_t b = pixel / pixels_per_image;
-  const int oh = static_cast<int>((pixel % pixels_per_image) / g.out_w);
-  const int ow = static_cast<int>(pixel % g.out_w);
-  const int8_t pad = static_cast<int8_t>(p.x_zero_point);
-  const size_t c = static_cast<size_t>(g.in_c);
-  const int iw0 = ow * g.stride_w - g.pad_left;
+  InputRows rows;
+  if (g.kernel_h > 16) return rows;
+  rows.count = g.kernel_h;
   for (int kh = 0; kh < g.kernel_h; ++kh) {
     const int ih = oh * g.stride_h - g.pad_top + kh * g.dilation_h;
-    if (ih < 0 || ih >= g.in_h) {
-      std::memset(row, pad, g.kernel_w * c);
-      row += g.kernel_w * c;
-      continue;
+    rows.row[kh] = ih < 0 || ih >= g.in_h
+                       ? nullptr
+                       : p.x + (b * g.in_h + ih) * static_cast<size_t>(g.in_w) * g.in_c;
+  }
+  return rows;
+}
+
+// Writes the im2col row of the output pixel at (b, oh, ow). Without dilation the taps of one
+// kernel row are adjacent input pixels: one copy per kernel row.
+void gather_row(const Conv2DQs8Params& p, const InputRows& rows, size_t b, int oh, int ow,
+                int8_t* row) {
+  const ref::ConvGeometry& g = p.g;
+  const int8_t pad = static_cast<int8_t>(p.x_zero_point);
+  const size_t c = static_cast<size_t>(g.in_c);
+  const size_t row_bytes = static_cast<size_t>(g.kernel_w) * c;
+  const int iw0 = ow * g.stride_w - g.pad_left;
+  const bool inside_w = iw0 >= 0 && iw0 + (g.kernel_w - 1) * g.dilation_w < g.in_w;
+  for (int kh = 0; kh < g.kernel_h; ++kh, row += row_bytes) {
+    const int8_t* x_row;
+    if (rows.count != 0) {
+      x_row = rows.row[kh];
+    } else {
+      const int ih = oh * g.stride_h - g.pad_top + kh * g.dilation_h;
+      x_row = ih < 0 || ih >= g.in_h ? nullptr : p.x + (b * g.in_h + ih) * g.in_w * c;
     }
-    const int8_t* x_row = p.x + (b * g.in_h + ih) * g.in_w * c;
-    if (g.dilation_w == 1) {
+    if (x_row == nullptr) {
+      fill_span(row, pad, row_bytes);
+    } else if (g.dilation_w == 1 && inside_w) {
+      copy_span(row, x_row + iw0 * c, row_bytes);
+    } else if (g.dilation_w == 1) {
       const int kw_begin = std::clamp(-iw0, 0, g.kernel_w);
       const int kw_end = std::clamp(g.in_w - iw0, kw_begin, g.kernel_w);
-      std::memset(row, pad, kw_begin * c);
+      fill_span(row, pad, kw_begin * c);
       if (kw_end > kw_begin)
-        std::memcpy(row + kw_begin * c, x_row + (iw0 + kw_begin) * c, (kw_end - kw_begin) * c);
-      std::memset(row + kw_end * c, pad, (g.kernel_w - kw_end) * c);
+        copy_span(row + kw_begin * c, x_row + (iw0 + kw_begin) * c, (kw_end - kw_begin) * c);
+      fill_span(row + kw_end * c, pad, (g.kernel_w - kw_end) * c);
     } else {
       for (int kw = 0; kw < g.kernel_w; ++kw) {
         const int iw = iw0 + kw * g.dilation_w;
         if (iw >= 0 && iw < g.in_w) {
-          std::memcpy(row + kw * c, x_row + iw * c, c);
+          copy_span(row + kw * c, x_row + iw * c, c);
         } else {
-          std::memset(row + kw * c, pad, c);
+          fill_span(row + kw * c, pad, c);
         }
       }
     }
-    row += g.kernel_w * c;
+  }
+}
+
+// Writes the im2col rows of `rows` consecutive output pixels starting at flat index `first`
+// (over batch*out_h*out_w), walking (b, oh, ow) instead of dividing per pixel.
+void gather_tile(const Conv2DQs8Params& p, size_t first, size_t rows, size_t k, int8_t* a) {
+  const ref::ConvGeometry& g = p.g;
+  const size_t pixels_per_image = static_cast<size_t>(g.out_h) * g.out_w;
+  size_t b = first / pixels_per_image;
+  int oh = static_cast<int>((first % pixels_per_image) / g.out_w);
+  int ow = static_cast<int>(first % g.out_w);
+  InputRows in_rows = input_rows(p, b, oh);
+  for (size_t r = 0; r < rows; ++r, a += k) {
+    gather_row(p, in_rows, b, oh, ow, a);
+    if (++ow == g.out_w) {
+      ow = 0;
+      if (++oh == g.out_h) oh = 0, ++b;
+      if (r + 1 < rows) in_rows = input_rows(p, b, oh);
+    }
   }
 }
 
@@ -104,7 +182,7 @@ void conv2d_qs8(const GemmQs8Kernel& kernel, const Conv2DQs8Params& p) {
   gp.a_stride = gp.k;
   for (size_t tile = p.pixel_begin; tile < pixel_end; tile += kIm2colTileRows) {
     const size_t rows = std::min(kIm2colTileRows, pixel_end - tile);
-    for (size_t r = 0; r < rows; ++r) gather_row(p, tile + r, p.scratch + r * gp.k);
+    gather_tile(p, tile, rows, gp.k, p.scratch);
     gp.m = rows;
     gp.c = p.y + tile * gp.n;
     kernel.run(gp);

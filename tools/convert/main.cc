@@ -337,7 +337,7 @@ int main(int argc, char** argv) {
     if (bias_correction) {
       // All calibration samples: the per-channel mean shift of the last layers (few positions
       // per sample) is noisy on 64 (ResNet-8 output SQNR 28.0 dB with 64, 29.5 dB with 200).
-      const int n = correct_bias(graph, &result, info, samples, &error);
+      const int n = correct_bias(graph, &result, info, samples, &error, !quiet);
       if (n < 0) return fail("bias correction: " + error);
       if (!quiet) fprintf(stderr, "bias correction: %d ops adjusted\n", n);
     }

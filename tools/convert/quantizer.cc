@@ -607,7 +607,7 @@ std::vector<double> channel_means(const std::vector<float>& v, size_t channels) 
 }  // namespace
 
 int correct_bias(const ir::Graph& float_graph, ir::Graph* qg, const QuantizeInfo& info,
-                 const std::vector<Sample>& samples, std::string* error) {
+                 const std::vector<Sample>& samples, std::string* error, bool progress) {
   std::map<std::string, std::string> float_of;  // quantized name -> float name
   for (const auto& [f, q] : info.tensor_in_quantized) float_of[q] = f;
   // The GEMM ops to correct: quantized op index, float output tensor name, channels.
@@ -649,7 +649,10 @@ int correct_bias(const ir::Graph& float_graph, ir::Graph* qg, const QuantizeInfo
   // Layer by layer in execution order, so each correction sees the already-corrected inputs
   // (correcting all layers at once double-counts upstream shifts).
   int changed = 0;
-  for (const Target& target : targets) {
+  Progress bar("bias correction         ", static_cast<int>(targets.size()), progress);
+  for (size_t ti = 0; ti < targets.size(); ++ti) {
+    bar.update(static_cast<int>(ti));
+    const Target& target = targets[ti];
     ir::Op& op = qg->ops[target.op];
     const ir::Tensor& out = qg->tensors[op.outputs[0]];
     const size_t channels = target.channels;
@@ -693,6 +696,8 @@ int correct_bias(const ir::Graph& float_graph, ir::Graph* qg, const QuantizeInfo
     }
     ++changed;
   }
+  bar.update(static_cast<int>(targets.size()));
+  bar.finish();
   return changed;
 }
 

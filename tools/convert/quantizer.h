@@ -68,7 +68,7 @@ bool quantize_graph(const ir::Graph& float_graph, const CalibrationResult& calib
 // int8-minus-float output per channel is measured on `samples` and subtracted from the folded
 // bias, removing the systematic shift weight rounding leaves. Returns the number of ops changed.
 int correct_bias(const ir::Graph& float_graph, ir::Graph* quantized_graph, const QuantizeInfo& info,
-                 const std::vector<Sample>& samples, std::string* error);
+                 const std::vector<Sample>& samples, std::string* error, bool progress = false);
 
 // Per-layer accuracy of the int8 graph against the float graph on the same samples.
 struct LayerError {

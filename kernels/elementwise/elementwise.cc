@@ -25,29 +25,8 @@ const ElementwiseQs8Kernels kAvx512Kernels = OCTET_ELEMENTWISE_KERNELS(Isa::kAvx
 const ElementwiseQs8Kernels kNeonKernels = OCTET_ELEMENTWISE_KERNELS(Isa::kNeon, neon);
 #endif
 
-// Output window of one pooling pixel, as ref's pool_window().
-struct Window {
-  int h_begin, h_end, w_begin, w_end;
-  int padded_count;
-};
-
-Window pool_window(const ref::PoolGeometry& g, int oh, int ow) {
-  const int h0 = oh * g.stride_h - g.pad_top;
-  const int w0 = ow * g.stride_w - g.pad_left;
-  const int pad_bottom = std::max(0, (g.out_h - 1) * g.stride_h + g.filter_h - g.in_h - g.pad_top);
-  const int pad_right = std::max(0, (g.out_w - 1) * g.stride_w + g.filter_w - g.in_w - g.pad_left);
-  Window win;
-  win.h_begin = std::max(h0, 0);
-  win.h_end = std::min(h0 + g.filter_h, g.in_h);
-  win.w_begin = std::max(w0, 0);
-  win.w_end = std::min(w0 + g.filter_w, g.in_w);
-  const int padded_h =
-      std::max(0, std::min(h0 + g.filter_h, g.in_h + pad_bottom) - std::max(h0, -g.pad_top));
-  const int padded_w =
-      std::max(0, std::min(w0 + g.filter_w, g.in_w + pad_right) - std::max(w0, -g.pad_left));
-  win.padded_count = padded_h * padded_w;
-  return win;
-}
+using Window = ref::PoolWindow;
+using ref::pool_window;
 
 // Calls pixel_kernel for every output pixel in [begin, end) with the window filled in;
 // finish(pixel, window) sets the op-specific fields.

@@ -1,4 +1,4 @@
-// Reference pooling and Mean. Windows are clipped to the input; padded positions are
+// Reference pooling and Mean. PoolWindows are clipped to the input; padded positions are
 // skipped except in the average count when count_include_pad is set (they then act as
 // real zeros, i.e. the zero point in the quantized domain).
 #include <algorithm>
@@ -10,33 +10,8 @@
 namespace octet::ref {
 namespace {
 
-// The part of one pooling window [begin, end) that lies inside the input, and the part
-// inside the padded input (for count_include_pad).
-struct Window {
-  int h_begin, h_end, w_begin, w_end;
-  int padded_count;
-};
-
-Window pool_window(const PoolGeometry& g, int oh, int ow) {
-  const int h0 = oh * g.stride_h - g.pad_top;
-  const int w0 = ow * g.stride_w - g.pad_left;
-  // Bottom/right padding is implied by the output size.
-  const int pad_bottom = std::max(0, (g.out_h - 1) * g.stride_h + g.filter_h - g.in_h - g.pad_top);
-  const int pad_right = std::max(0, (g.out_w - 1) * g.stride_w + g.filter_w - g.in_w - g.pad_left);
-  Window win;
-  win.h_begin = std::max(h0, 0);
-  win.h_end = std::min(h0 + g.filter_h, g.in_h);
-  win.w_begin = std::max(w0, 0);
-  win.w_end = std::min(w0 + g.filter_w, g.in_w);
-  const int padded_h =
-      std::max(0, std::min(h0 + g.filter_h, g.in_h + pad_bottom) - std::max(h0, -g.pad_top));
-  const int padded_w =
-      std::max(0, std::min(w0 + g.filter_w, g.in_w + pad_right) - std::max(w0, -g.pad_left));
-  win.padded_count = padded_h * padded_w;
-  return win;
-}
-
-int valid_count(const Window& win) {
+// Input positions inside one pooling window.
+int valid_count(const PoolWindow& win) {
   return std::max(0, win.h_end - win.h_begin) * std::max(0, win.w_end - win.w_begin);
 }
 
@@ -75,12 +50,31 @@ int64_t flat_offset(const int32_t* shape, int rank, const int64_t* index) {
 
 }  // namespace
 
+PoolWindow pool_window(const PoolGeometry& g, int oh, int ow) {
+  const int h0 = oh * g.stride_h - g.pad_top;
+  const int w0 = ow * g.stride_w - g.pad_left;
+  // Bottom/right padding is implied by the output size.
+  const int pad_bottom = std::max(0, (g.out_h - 1) * g.stride_h + g.filter_h - g.in_h - g.pad_top);
+  const int pad_right = std::max(0, (g.out_w - 1) * g.stride_w + g.filter_w - g.in_w - g.pad_left);
+  PoolWindow win;
+  win.h_begin = std::max(h0, 0);
+  win.h_end = std::min(h0 + g.filter_h, g.in_h);
+  win.w_begin = std::max(w0, 0);
+  win.w_end = std::min(w0 + g.filter_w, g.in_w);
+  const int padded_h =
+      std::max(0, std::min(h0 + g.filter_h, g.in_h + pad_bottom) - std::max(h0, -g.pad_top));
+  const int padded_w =
+      std::max(0, std::min(w0 + g.filter_w, g.in_w + pad_right) - std::max(w0, -g.pad_left));
+  win.padded_count = padded_h * padded_w;
+  return win;
+}
+
 void avgpool_qs8(const PoolGeometry& g, const int8_t* x, QParams qx, QParams qy, int32_t qmin,
                  int32_t qmax, int8_t* y) {
   for (int b = 0; b < g.batch; ++b) {
     for (int oh = 0; oh < g.out_h; ++oh) {
       for (int ow = 0; ow < g.out_w; ++ow) {
-        const Window win = pool_window(g, oh, ow);
+        const PoolWindow win = pool_window(g, oh, ow);
         const int count = g.count_include_pad ? win.padded_count : valid_count(win);
         int8_t* y_pixel = y + pixel_offset(g, b, oh, ow, g.out_h, g.out_w);
         for (int c = 0; c < g.channels; ++c) {
@@ -110,7 +104,7 @@ void maxpool_qs8(const PoolGeometry& g, const int8_t* x, QParams qx, QParams qy,
   for (int b = 0; b < g.batch; ++b) {
     for (int oh = 0; oh < g.out_h; ++oh) {
       for (int ow = 0; ow < g.out_w; ++ow) {
-        const Window win = pool_window(g, oh, ow);
+        const PoolWindow win = pool_window(g, oh, ow);
         int8_t* y_pixel = y + pixel_offset(g, b, oh, ow, g.out_h, g.out_w);
         for (int c = 0; c < g.channels; ++c) {
           // An empty window (only padding) yields the real value 0.
@@ -136,7 +130,7 @@ void avgpool_f32(const PoolGeometry& g, const float* x, float act_min, float act
   for (int b = 0; b < g.batch; ++b) {
     for (int oh = 0; oh < g.out_h; ++oh) {
       for (int ow = 0; ow < g.out_w; ++ow) {
-        const Window win = pool_window(g, oh, ow);
+        const PoolWindow win = pool_window(g, oh, ow);
         const int count = g.count_include_pad ? win.padded_count : valid_count(win);
         float* y_pixel = y + pixel_offset(g, b, oh, ow, g.out_h, g.out_w);
         for (int c = 0; c < g.channels; ++c) {
@@ -158,7 +152,7 @@ void maxpool_f32(const PoolGeometry& g, const float* x, float act_min, float act
   for (int b = 0; b < g.batch; ++b) {
     for (int oh = 0; oh < g.out_h; ++oh) {
       for (int ow = 0; ow < g.out_w; ++ow) {
-        const Window win = pool_window(g, oh, ow);
+        const PoolWindow win = pool_window(g, oh, ow);
         float* y_pixel = y + pixel_offset(g, b, oh, ow, g.out_h, g.out_w);
         for (int c = 0; c < g.channels; ++c) {
           float max_value = valid_count(win) > 0 ? -std::numeric_limits<float>::infinity() : 0.0f;

@@ -51,6 +51,14 @@ struct PoolGeometry {
   bool count_include_pad = false;
 };
 
+// The input window of output pixel (oh, ow), clipped to the input; padded_count also counts
+// the padded positions inside the window (bottom/right padding implied by the output size).
+struct PoolWindow {
+  int h_begin, h_end, w_begin, w_end;
+  int padded_count;
+};
+PoolWindow pool_window(const PoolGeometry& g, int oh, int ow);
+
 // Numpy-style broadcast of two operands to `out` (rank <= kMaxRank).
 // Strides are in elements; 0 for a broadcast dimension.
 struct Broadcast {
@@ -77,9 +85,10 @@ void fully_connected_qs8(size_t m, size_t n, size_t k, const int8_t* x, const in
                          const int32_t* bias, const Requant& rq, int8_t* y);
 void fully_connected_f32(size_t m, size_t n, size_t k, const float* x, const float* w,
                          const float* bias, float act_min, float act_max, float* y);
-// Batched float matmul y[b] = a[b] (m x k) * b[b] (k x n), with broadcast batch strides (0 = shared).
-void batch_matmul_f32(size_t batch, size_t m, size_t n, size_t k, const float* a, size_t a_batch_stride,
-                      const float* b, size_t b_batch_stride, float* y);
+// Batched float matmul y[b] = a[b] (m x k) * b[b] (k x n), with broadcast batch strides (0 =
+// shared).
+void batch_matmul_f32(size_t batch, size_t m, size_t n, size_t k, const float* a,
+                      size_t a_batch_stride, const float* b, size_t b_batch_stride, float* y);
 
 // ---- Elementwise binary (broadcasting) ----
 // int8: y = quantize((a - za) * sa + (b - zb) * sb) / sy, computed in fp32 as

@@ -12,33 +12,20 @@
 set(_octet_arm_dir ${CMAKE_CURRENT_LIST_DIR})
 include(CheckCXXSourceCompiles)
 
-octet_isa_selected(neon _octet_build_neon)
-octet_isa_selected(dotprod _octet_build_dotprod)
-octet_isa_selected(i8mm _octet_build_i8mm)
+octet_isa_selected(neon _octet_build_neon)  # armhf below
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64|arm64|ARM64")
   set(OCTET_ARM_DOTPROD_FLAGS "-march=armv8.2-a+dotprod" CACHE STRING "Flags for the sdot kernels")
   set(OCTET_ARM_I8MM_FLAGS "-march=armv8.2-a+i8mm" CACHE STRING "Flags for the smmla kernels")
-  if(_octet_build_neon)
-    target_sources(octet_kernels PRIVATE
-      ${_octet_arm_dir}/gemm/gemm_neon.cc
-      ${_octet_arm_dir}/dwconv/dwconv_neon.cc
-      ${_octet_arm_dir}/elementwise/elementwise_neon.cc)
-    target_compile_definitions(octet_kernels PUBLIC OCTET_HAVE_NEON)
-  endif()
-  if(_octet_build_dotprod)
-    separate_arguments(_octet_dotprod_flags UNIX_COMMAND "${OCTET_ARM_DOTPROD_FLAGS}")
-    target_sources(octet_kernels PRIVATE ${_octet_arm_dir}/gemm/gemm_dotprod.cc)
-    set_source_files_properties(${_octet_arm_dir}/gemm/gemm_dotprod.cc PROPERTIES
-      COMPILE_OPTIONS "${_octet_dotprod_flags}")
-    target_compile_definitions(octet_kernels PUBLIC OCTET_HAVE_DOTPROD)
-  endif()
-  if(_octet_build_i8mm)
-    separate_arguments(_octet_i8mm_flags UNIX_COMMAND "${OCTET_ARM_I8MM_FLAGS}")
-    target_sources(octet_kernels PRIVATE ${_octet_arm_dir}/gemm/gemm_i8mm.cc)
-    set_source_files_properties(${_octet_arm_dir}/gemm/gemm_i8mm.cc PROPERTIES
-      COMPILE_OPTIONS "${_octet_i8mm_flags}")
-    target_compile_definitions(octet_kernels PUBLIC OCTET_HAVE_I8MM)
-  endif()
+  separate_arguments(_octet_dotprod_flags UNIX_COMMAND "${OCTET_ARM_DOTPROD_FLAGS}")
+  separate_arguments(_octet_i8mm_flags UNIX_COMMAND "${OCTET_ARM_I8MM_FLAGS}")
+  octet_isa_sources(neon PUBLIC OCTET_HAVE_NEON ""  # baseline on aarch64: no extra flags
+    ${_octet_arm_dir}/gemm/gemm_neon.cc
+    ${_octet_arm_dir}/dwconv/dwconv_neon.cc
+    ${_octet_arm_dir}/elementwise/elementwise_neon.cc)
+  octet_isa_sources(dotprod PUBLIC OCTET_HAVE_DOTPROD "${_octet_dotprod_flags}"
+    ${_octet_arm_dir}/gemm/gemm_dotprod.cc)
+  octet_isa_sources(i8mm PUBLIC OCTET_HAVE_I8MM "${_octet_i8mm_flags}"
+    ${_octet_arm_dir}/gemm/gemm_i8mm.cc)
 else()
   # 32-bit ARM: NEON must be enabled by the toolchain (-mfpu=neon*); without it only the
   # scalar path is built.

@@ -24,24 +24,8 @@ set(_octet_x86_avx512vnni_sources
   ${_octet_x86_dir}/dwconv/dwconv_avx512vnni.cc
   ${_octet_x86_dir}/elementwise/elementwise_avx512.cc)
 
-octet_isa_selected(avx2 _octet_build_avx2)
-octet_isa_selected(avxvnni _octet_build_avxvnni)
-octet_isa_selected(avx512vnni _octet_build_avx512vnni)
-if(_octet_build_avx2)
-  target_sources(octet_kernels PRIVATE ${_octet_x86_avx2_sources})
-  set_source_files_properties(${_octet_x86_avx2_sources} PROPERTIES
-    COMPILE_OPTIONS "${OCTET_X86_AVX2_FLAGS}")
-  target_compile_definitions(octet_kernels PUBLIC OCTET_HAVE_AVX2)
-endif()
-if(_octet_build_avxvnni)
-  target_sources(octet_kernels PRIVATE ${_octet_x86_avxvnni_sources})
-  set_source_files_properties(${_octet_x86_avxvnni_sources} PROPERTIES
-    COMPILE_OPTIONS "${OCTET_X86_AVXVNNI_FLAGS}")
-  target_compile_definitions(octet_kernels PUBLIC OCTET_HAVE_AVXVNNI)
-endif()
-if(_octet_build_avx512vnni)
-  target_sources(octet_kernels PRIVATE ${_octet_x86_avx512vnni_sources})
-  set_source_files_properties(${_octet_x86_avx512vnni_sources} PROPERTIES
-    COMPILE_OPTIONS "${OCTET_X86_AVX512VNNI_FLAGS}")
-  target_compile_definitions(octet_kernels PUBLIC OCTET_HAVE_AVX512VNNI)
-endif()
+octet_isa_sources(avx2 PUBLIC OCTET_HAVE_AVX2 "${OCTET_X86_AVX2_FLAGS}" ${_octet_x86_avx2_sources})
+octet_isa_sources(avxvnni PUBLIC OCTET_HAVE_AVXVNNI "${OCTET_X86_AVXVNNI_FLAGS}"
+  ${_octet_x86_avxvnni_sources})
+octet_isa_sources(avx512vnni PUBLIC OCTET_HAVE_AVX512VNNI "${OCTET_X86_AVX512VNNI_FLAGS}"
+  ${_octet_x86_avx512vnni_sources})

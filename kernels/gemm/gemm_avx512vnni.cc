@@ -77,11 +77,11 @@ inline __m512i broadcast_a_group(const int8_t* a) {
   return _mm512_set1_epi32(v);
 }
 
-// The last K % 4 bytes of a row, without reading past it (zeros beyond).
+// The last K % 4 bytes of a row, without reading past it (zeros beyond). A masked load: a
+// variable-size memcpy through the stack stalls on store forwarding once per row and tile.
 inline __m512i broadcast_a_tail(const int8_t* a, size_t bytes) {
-  int32_t v = 0;
-  std::memcpy(&v, a, bytes);
-  return _mm512_set1_epi32(v);
+  const __mmask16 mask = static_cast<__mmask16>((1u << bytes) - 1u);
+  return _mm512_broadcastd_epi32(_mm_maskz_loadu_epi8(mask, a));
 }
 
 // 128 * sum_k a[r][k] (modulo 2^32, like the accumulators) for rows < `rows` (<= 8) into

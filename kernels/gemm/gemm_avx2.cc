@@ -23,10 +23,17 @@ struct Epilogue {
   __m256i zero_point;
 };
 
+// Four bytes of A (fewer at the K % 4 tail, zeros beyond) in every lane. The tail is built in a
+// register: a variable-size memcpy through the stack stalls on store forwarding.
 inline __m256i broadcast_a(const int8_t* a, size_t bytes) {
-  int32_t v = 0;
-  std::memcpy(&v, a, bytes);
-  return _mm256_set1_epi32(v);
+  uint32_t v = 0;
+  if (bytes >= 4) {
+    std::memcpy(&v, a, 4);
+  } else {
+    for (size_t i = 0; i < bytes; ++i)
+      v |= static_cast<uint32_t>(static_cast<uint8_t>(a[i])) << (8 * i);
+  }
+  return _mm256_set1_epi32(static_cast<int32_t>(v));
 }
 
 inline __m128i requantize8(__m256i acc, __m256 multiplier, const Epilogue& e) {
@@ -51,29 +58,28 @@ __attribute__((noinline)) void k_loop(const int8_t* a, size_t a_stride, const in
   __m256i c30 = at(3, 0), c31 = at(3, 1), c32 = at(3, 2), c33 = at(3, 3);
   const size_t groups = (k + 3) / 4, full_groups = k / 4;
   constexpr size_t kGroupWords = kAvx2Nr * 2 * 2;  // even + odd, 8 columns, 2 slots
-#define OCTET_MAC(r, b)                                                         \
-  if constexpr (MR > r && NB > b) {                                             \
-    c##r##b = _mm256_add_epi32(c##r##b, _mm256_add_epi32(_mm256_madd_epi16(ae, we##b), \
-                                                         _mm256_madd_epi16(ao, wo##b))); \
+#define OCTET_MAC(r, b)                                                                         \
+  if constexpr (MR > r && NB > b) {                                                             \
+    c##r##b = _mm256_add_epi32(                                                                 \
+        c##r##b, _mm256_add_epi32(_mm256_madd_epi16(ae, we##b), _mm256_madd_epi16(ao, wo##b))); \
   }
-#define OCTET_ROW(r, bytes)                                                       \
-  if constexpr (MR > r) {                                                         \
-    const __m256i x = broadcast_a(ag + r * a_stride, bytes);                      \
+#define OCTET_ROW(r, bytes)                                                        \
+  if constexpr (MR > r) {                                                          \
+    const __m256i x = broadcast_a(ag + r * a_stride, bytes);                       \
     const __m256i ae = _mm256_srai_epi16(_mm256_slli_epi16(x, 8), 8); /* a0, a2 */ \
     const __m256i ao = _mm256_srai_epi16(x, 8);                       /* a1, a3 */ \
-    OCTET_MAC(r, 0) OCTET_MAC(r, 1) OCTET_MAC(r, 2) OCTET_MAC(r, 3)               \
+    OCTET_MAC(r, 0) OCTET_MAC(r, 1) OCTET_MAC(r, 2) OCTET_MAC(r, 3)                \
   }
-#define OCTET_W(b)                                                                          \
-  const __m256i we##b = NB > b ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(       \
-                                     w + b * block_words + g * kGroupWords))                \
-                               : _mm256_setzero_si256();                                    \
-  const __m256i wo##b = NB > b ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(       \
-                                     w + b * block_words + g * kGroupWords + 16))           \
+#define OCTET_W(b)                                                                    \
+  const __m256i we##b = NB > b ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>( \
+                                     w + b * block_words + g * kGroupWords))          \
+                               : _mm256_setzero_si256();                              \
+  const __m256i wo##b = NB > b ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>( \
+                                     w + b * block_words + g * kGroupWords + 16))     \
                                : _mm256_setzero_si256();
-#define OCTET_GROUP(bytes)                                                 \
-  {                                                                        \
-    OCTET_W(0) OCTET_W(1) OCTET_W(2) OCTET_W(3)                            \
-    const int8_t* ag = a + g * 4;                                          \
+#define OCTET_GROUP(bytes)                                                          \
+  {                                                                                 \
+    OCTET_W(0) OCTET_W(1) OCTET_W(2) OCTET_W(3) const int8_t* ag = a + g * 4;       \
     OCTET_ROW(0, bytes) OCTET_ROW(1, bytes) OCTET_ROW(2, bytes) OCTET_ROW(3, bytes) \
   }
   size_t g = 0;
@@ -101,8 +107,7 @@ void tile(const GemmQs8Params& p, const int8_t* a, int8_t* c, const uint8_t* blo
         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + b * block_bytes));
     for (int r = 0; r < MR; ++r) acc_rows[r * NB + b] = bias;
   }
-  k_loop<MR, NB>(a, p.a_stride,
-                 reinterpret_cast<const int16_t*>(block + kAvx2Nr * sizeof(int32_t)),
+  k_loop<MR, NB>(a, p.a_stride, reinterpret_cast<const int16_t*>(block + kAvx2Nr * sizeof(int32_t)),
                  block_bytes / sizeof(int16_t), p.k, acc_rows);
   for (int b = 0; b < NB; ++b) {
     if (b * kAvx2Nr >= cols) break;
@@ -167,8 +172,7 @@ void gemm_qs8_avx2_run(const GemmQs8Params& p) {
       for (size_t b = panel; b < panel_end; b += nb_max) {
         const size_t nb = panel_end - b < nb_max ? panel_end - b : nb_max;
         const size_t col0 = b * kAvx2Nr;
-        const size_t cols =
-            (col0 + nb * kAvx2Nr < p.n_end ? col0 + nb * kAvx2Nr : p.n_end) - col0;
+        const size_t cols = (col0 + nb * kAvx2Nr < p.n_end ? col0 + nb * kAvx2Nr : p.n_end) - col0;
         const TileFn fn = p.m == 1 ? kGemvTiles[nb - 1] : kTiles[mr - 1][nb - 1];
         fn(p, a, c, packed + b * block_bytes, block_bytes, col0, cols, e);
       }

@@ -26,10 +26,17 @@ struct Epilogue {
   __m256i zero_point;
 };
 
+// Four bytes of A (fewer at the K % 4 tail, zeros beyond) in every lane. The tail is built in a
+// register: a variable-size memcpy through the stack stalls on store forwarding.
 inline __m256i broadcast_a(const int8_t* a, size_t bytes) {
-  int32_t v = 0;
-  std::memcpy(&v, a, bytes);
-  return _mm256_set1_epi32(v);
+  uint32_t v = 0;
+  if (bytes >= 4) {
+    std::memcpy(&v, a, 4);
+  } else {
+    for (size_t i = 0; i < bytes; ++i)
+      v |= static_cast<uint32_t>(static_cast<uint8_t>(a[i])) << (8 * i);
+  }
+  return _mm256_set1_epi32(static_cast<int32_t>(v));
 }
 
 // 128 * sum_k a[k] (modulo 2^32, like the accumulators), the correction for w + 128.
@@ -44,7 +51,8 @@ inline int32_t row_correction(const int8_t* a, size_t k) {
   if (i < k) {
     alignas(32) int8_t tail[32] = {};
     std::memcpy(tail, a + i, k - i);
-    sum = _mm256_dpbusd_avx_epi32(sum, ones, _mm256_load_si256(reinterpret_cast<const __m256i*>(tail)));
+    sum = _mm256_dpbusd_avx_epi32(sum, ones,
+                                  _mm256_load_si256(reinterpret_cast<const __m256i*>(tail)));
   }
   const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
   const __m128i s2 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
@@ -69,8 +77,8 @@ inline __m128i narrow16(__m256i lo, __m256i hi) {
 // The K loop of an MR x 16 tile (MR <= 6) on named accumulators: GCC 12 copies an array
 // of accumulators every iteration. acc[r * 2 + half] in and out.
 template <int MR>
-__attribute__((noinline)) void k_loop(const int8_t* a, size_t a_stride, const int8_t* w,
-                                      size_t k, __m256i* acc) {
+__attribute__((noinline)) void k_loop(const int8_t* a, size_t a_stride, const int8_t* w, size_t k,
+                                      __m256i* acc) {
   __m256i c00 = acc[0], c01 = acc[1];
   __m256i c10 = MR > 1 ? acc[2] : c00, c11 = MR > 1 ? acc[3] : c00;
   __m256i c20 = MR > 2 ? acc[4] : c00, c21 = MR > 2 ? acc[5] : c00;
@@ -85,14 +93,15 @@ __attribute__((noinline)) void k_loop(const int8_t* a, size_t a_stride, const in
     OCTET_DP(c##r##0, x0, v);                                \
     OCTET_DP(c##r##1, x1, v);                                \
   }
-#define OCTET_GROUP(g, bytes)                                                                  \
-  {                                                                                            \
+#define OCTET_GROUP(g, bytes)                                                                     \
+  {                                                                                               \
     const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + g * kGroupBytes)); \
-    const __m256i x1 =                                                                         \
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + g * kGroupBytes + 32));        \
-    const int8_t* ag = a + g * 4;                                                              \
-    OCTET_ROW(0, bytes) OCTET_ROW(1, bytes) OCTET_ROW(2, bytes)                                \
-    OCTET_ROW(3, bytes) OCTET_ROW(4, bytes) OCTET_ROW(5, bytes)                                \
+    const __m256i x1 =                                                                            \
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + g * kGroupBytes + 32));           \
+    const int8_t* ag = a + g * 4;                                                                 \
+    OCTET_ROW(0, bytes)                                                                           \
+    OCTET_ROW(1, bytes) OCTET_ROW(2, bytes) OCTET_ROW(3, bytes) OCTET_ROW(4, bytes)               \
+        OCTET_ROW(5, bytes)                                                                       \
   }
   // Full groups with a constant 4-byte broadcast, then the K % 4 tail.
   for (size_t g = 0; g < full_groups; ++g) OCTET_GROUP(g, 4)
@@ -101,11 +110,26 @@ __attribute__((noinline)) void k_loop(const int8_t* a, size_t a_stride, const in
 #undef OCTET_ROW
   acc[0] = c00;
   acc[1] = c01;
-  if constexpr (MR > 1) { acc[2] = c10; acc[3] = c11; }
-  if constexpr (MR > 2) { acc[4] = c20; acc[5] = c21; }
-  if constexpr (MR > 3) { acc[6] = c30; acc[7] = c31; }
-  if constexpr (MR > 4) { acc[8] = c40; acc[9] = c41; }
-  if constexpr (MR > 5) { acc[10] = c50; acc[11] = c51; }
+  if constexpr (MR > 1) {
+    acc[2] = c10;
+    acc[3] = c11;
+  }
+  if constexpr (MR > 2) {
+    acc[4] = c20;
+    acc[5] = c21;
+  }
+  if constexpr (MR > 3) {
+    acc[6] = c30;
+    acc[7] = c31;
+  }
+  if constexpr (MR > 4) {
+    acc[8] = c40;
+    acc[9] = c41;
+  }
+  if constexpr (MR > 5) {
+    acc[10] = c50;
+    acc[11] = c51;
+  }
 }
 
 // Single row x 4 blocks (64 columns, 8 halves): 8 independent chains for GEMV.
@@ -116,12 +140,11 @@ __attribute__((noinline)) void k_loop_gemv(const int8_t* a, const int8_t* w, siz
   const size_t groups = (k + 3) / 4, full_groups = k / 4;
   constexpr size_t kGroupBytes = kVnniNr * 4;
   const auto load = [&](int block, int half, size_t g) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + block * block_bytes +
-                                                               g * kGroupBytes + half * 32));
+    return _mm256_loadu_si256(
+        reinterpret_cast<const __m256i*>(w + block * block_bytes + g * kGroupBytes + half * 32));
   };
   for (size_t g = 0; g < groups; ++g) {
-    const __m256i v =
-        g < full_groups ? broadcast_a(a + g * 4, 4) : broadcast_a(a + g * 4, k % 4);
+    const __m256i v = g < full_groups ? broadcast_a(a + g * 4, 4) : broadcast_a(a + g * 4, k % 4);
     OCTET_DP(e0, load(0, 0, g), v);
     OCTET_DP(e1, load(0, 1, g), v);
     OCTET_DP(e2, load(1, 0, g), v);
@@ -131,8 +154,14 @@ __attribute__((noinline)) void k_loop_gemv(const int8_t* a, const int8_t* w, siz
     OCTET_DP(e6, load(3, 0, g), v);
     OCTET_DP(e7, load(3, 1, g), v);
   }
-  acc[0] = e0; acc[1] = e1; acc[2] = e2; acc[3] = e3;
-  acc[4] = e4; acc[5] = e5; acc[6] = e6; acc[7] = e7;
+  acc[0] = e0;
+  acc[1] = e1;
+  acc[2] = e2;
+  acc[3] = e3;
+  acc[4] = e4;
+  acc[5] = e5;
+  acc[6] = e6;
+  acc[7] = e7;
 }
 #undef OCTET_DP
 
@@ -226,8 +255,7 @@ void gemm_qs8_avxvnni_run(const GemmQs8Params& p) {
         // Single rows: 4 blocks at a time while there are 4, then single blocks.
         nb = panel_end - b >= nb_max ? nb_max : 1;
         const size_t col0 = b * kVnniNr;
-        const size_t cols =
-            (col0 + nb * kVnniNr < p.n_end ? col0 + nb * kVnniNr : p.n_end) - col0;
+        const size_t cols = (col0 + nb * kVnniNr < p.n_end ? col0 + nb * kVnniNr : p.n_end) - col0;
         const TileFn fn = nb == 4 ? tile<1, 4> : kTiles[mr - 1];
         fn(p, a, c, packed + b * block_bytes, block_bytes, col0, cols, e, correction);
       }

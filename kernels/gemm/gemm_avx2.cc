@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "kernels/gemm/gemm.h"
+#include "kernels/gemm/gemm_ymm.h"
 #include "kernels/gemm/pack_x86.h"
 
 namespace octet {
@@ -18,28 +19,12 @@ namespace {
 
 using x86_pack::kAvx2Nr;
 
-struct Epilogue {
-  __m256 lo, hi;
-  __m256i zero_point;
-};
+using ymm::broadcast_a;
+using ymm::Epilogue;
 
-// Four bytes of A (fewer at the K % 4 tail, zeros beyond) in every lane. The tail is built in a
-// register: a variable-size memcpy through the stack stalls on store forwarding.
-inline __m256i broadcast_a(const int8_t* a, size_t bytes) {
-  uint32_t v = 0;
-  if (bytes >= 4) {
-    std::memcpy(&v, a, 4);
-  } else {
-    for (size_t i = 0; i < bytes; ++i)
-      v |= static_cast<uint32_t>(static_cast<uint8_t>(a[i])) << (8 * i);
-  }
-  return _mm256_set1_epi32(static_cast<int32_t>(v));
-}
-
-inline __m128i requantize8(__m256i acc, __m256 multiplier, const Epilogue& e) {
-  __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), multiplier);
-  y = _mm256_min_ps(_mm256_max_ps(y, e.lo), e.hi);
-  const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(y), e.zero_point);
+// 8 accumulators -> 8 int8 (low 8 bytes).
+inline __m128i requantize8_s8(__m256i acc, __m256 multiplier, const Epilogue& e) {
+  const __m256i q = ymm::requantize8(acc, multiplier, e);
   const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
   return _mm_packs_epi16(words, words);  // low 8 bytes
 }
@@ -124,7 +109,7 @@ void tile(const GemmQs8Params& p, const int8_t* a, int8_t* c, const uint8_t* blo
       multiplier = _mm256_loadu_ps(m);
     }
     for (int r = 0; r < MR; ++r) {
-      const __m128i out = requantize8(acc_rows[r * NB + b], multiplier, e);
+      const __m128i out = requantize8_s8(acc_rows[r * NB + b], multiplier, e);
       int8_t* dst = c + r * p.c_stride + col;
       if (valid == kAvx2Nr) {
         _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), out);
@@ -152,10 +137,7 @@ constexpr TileFn kGemvTiles[kGemvNb] = {tile<1, 1>, tile<1, 2>, tile<1, 3>, tile
 
 void gemm_qs8_avx2_run(const GemmQs8Params& p) {
   if (p.m == 0 || p.n_end <= p.n_begin) return;
-  Epilogue e;
-  e.lo = _mm256_set1_ps(static_cast<float>(p.qmin - p.zero_point));
-  e.hi = _mm256_set1_ps(static_cast<float>(p.qmax - p.zero_point));
-  e.zero_point = _mm256_set1_epi32(p.zero_point);
+  const Epilogue e = ymm::make_epilogue(p.zero_point, p.qmin, p.qmax);
   const size_t block_bytes = x86_pack::avx2_block_bytes(p.k);
   const uint8_t* packed = static_cast<const uint8_t*>(p.packed);
   const size_t block_begin = p.n_begin / kAvx2Nr;

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "kernels/gemm/gemm.h"
+#include "kernels/gemm/gemm_ymm.h"
 #include "kernels/gemm/pack_x86.h"
 
 namespace octet {
@@ -21,23 +22,9 @@ namespace {
 using x86_pack::kVnniNr;
 constexpr size_t kHalf = 8;
 
-struct Epilogue {
-  __m256 lo, hi;
-  __m256i zero_point;
-};
-
-// Four bytes of A (fewer at the K % 4 tail, zeros beyond) in every lane. The tail is built in a
-// register: a variable-size memcpy through the stack stalls on store forwarding.
-inline __m256i broadcast_a(const int8_t* a, size_t bytes) {
-  uint32_t v = 0;
-  if (bytes >= 4) {
-    std::memcpy(&v, a, 4);
-  } else {
-    for (size_t i = 0; i < bytes; ++i)
-      v |= static_cast<uint32_t>(static_cast<uint8_t>(a[i])) << (8 * i);
-  }
-  return _mm256_set1_epi32(static_cast<int32_t>(v));
-}
+using ymm::broadcast_a;
+using ymm::Epilogue;
+using ymm::requantize8;
 
 // 128 * sum_k a[k] (modulo 2^32, like the accumulators), the correction for w + 128.
 inline int32_t row_correction(const int8_t* a, size_t k) {
@@ -58,12 +45,6 @@ inline int32_t row_correction(const int8_t* a, size_t k) {
   const __m128i s2 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
   const __m128i s1 = _mm_add_epi32(s2, _mm_shuffle_epi32(s2, 0xB1));
   return static_cast<int32_t>(128u * static_cast<uint32_t>(_mm_cvtsi128_si32(s1)));
-}
-
-inline __m256i requantize8(__m256i acc, __m256 multiplier, const Epilogue& e) {
-  __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), multiplier);
-  y = _mm256_min_ps(_mm256_max_ps(y, e.lo), e.hi);
-  return _mm256_add_epi32(_mm256_cvtps_epi32(y), e.zero_point);
 }
 
 // 16 int32 (two halves, already in [qmin, qmax]) -> 16 int8 in column order.
@@ -100,8 +81,8 @@ __attribute__((noinline)) void k_loop(const int8_t* a, size_t a_stride, const in
         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + g * kGroupBytes + 32));           \
     const int8_t* ag = a + g * 4;                                                                 \
     OCTET_ROW(0, bytes)                                                                           \
-    OCTET_ROW(1, bytes) OCTET_ROW(2, bytes) OCTET_ROW(3, bytes) OCTET_ROW(4, bytes)               \
-        OCTET_ROW(5, bytes)                                                                       \
+    OCTET_ROW(1, bytes)                                                                           \
+    OCTET_ROW(2, bytes) OCTET_ROW(3, bytes) OCTET_ROW(4, bytes) OCTET_ROW(5, bytes)               \
   }
   // Full groups with a constant 4-byte broadcast, then the K % 4 tail.
   for (size_t g = 0; g < full_groups; ++g) OCTET_GROUP(g, 4)
@@ -232,10 +213,7 @@ constexpr size_t kPanelBytes = 768 * 1024;  // packed weights per column panel (
 
 void gemm_qs8_avxvnni_run(const GemmQs8Params& p) {
   if (p.m == 0 || p.n_end <= p.n_begin) return;
-  Epilogue e;
-  e.lo = _mm256_set1_ps(static_cast<float>(p.qmin - p.zero_point));
-  e.hi = _mm256_set1_ps(static_cast<float>(p.qmax - p.zero_point));
-  e.zero_point = _mm256_set1_epi32(p.zero_point);
+  const Epilogue e = ymm::make_epilogue(p.zero_point, p.qmin, p.qmax);
   const size_t block_bytes = x86_pack::vnni_block_bytes(p.k);
   const uint8_t* packed = static_cast<const uint8_t*>(p.packed);
   const size_t block_begin = p.n_begin / kVnniNr;

@@ -58,30 +58,9 @@ inline void fill_span(int8_t* dst, int8_t value, size_t n) {
   }
 }
 
-// The input rows one output row reads (nullptr: a padding row), set once per output row.
-struct InputRows {
-  const int8_t* row[16];
-  int count = 0;  // == kernel_h, or 0 when kernel_h exceeds the table (then computed per pixel)
-};
-
-InputRows input_rows(const Conv2DQs8Params& p, size_t b, int oh) {
-  const ref::ConvGeometry& g = p.g;
-  InputRows rows;
-  if (g.kernel_h > 16) return rows;
-  rows.count = g.kernel_h;
-  for (int kh = 0; kh < g.kernel_h; ++kh) {
-    const int ih = oh * g.stride_h - g.pad_top + kh * g.dilation_h;
-    rows.row[kh] = ih < 0 || ih >= g.in_h
-                       ? nullptr
-                       : p.x + (b * g.in_h + ih) * static_cast<size_t>(g.in_w) * g.in_c;
-  }
-  return rows;
-}
-
 // Writes the im2col row of the output pixel at (b, oh, ow). Without dilation the taps of one
 // kernel row are adjacent input pixels: one copy per kernel row.
-void gather_row(const Conv2DQs8Params& p, const InputRows& rows, size_t b, int oh, int ow,
-                int8_t* row) {
+void gather_row(const Conv2DQs8Params& p, size_t b, int oh, int ow, int8_t* row) {
   const ref::ConvGeometry& g = p.g;
   const int8_t pad = static_cast<int8_t>(p.x_zero_point);
   const size_t c = static_cast<size_t>(g.in_c);
@@ -89,16 +68,13 @@ void gather_row(const Conv2DQs8Params& p, const InputRows& rows, size_t b, int o
   const int iw0 = ow * g.stride_w - g.pad_left;
   const bool inside_w = iw0 >= 0 && iw0 + (g.kernel_w - 1) * g.dilation_w < g.in_w;
   for (int kh = 0; kh < g.kernel_h; ++kh, row += row_bytes) {
-    const int8_t* x_row;
-    if (rows.count != 0) {
-      x_row = rows.row[kh];
-    } else {
-      const int ih = oh * g.stride_h - g.pad_top + kh * g.dilation_h;
-      x_row = ih < 0 || ih >= g.in_h ? nullptr : p.x + (b * g.in_h + ih) * g.in_w * c;
-    }
-    if (x_row == nullptr) {
+    const int ih = oh * g.stride_h - g.pad_top + kh * g.dilation_h;
+    if (ih < 0 || ih >= g.in_h) {
       fill_span(row, pad, row_bytes);
-    } else if (g.dilation_w == 1 && inside_w) {
+      continue;
+    }
+    const int8_t* x_row = p.x + (b * g.in_h + ih) * g.in_w * c;
+    if (g.dilation_w == 1 && inside_w) {
       copy_span(row, x_row + iw0 * c, row_bytes);
     } else if (g.dilation_w == 1) {
       const int kw_begin = std::clamp(-iw0, 0, g.kernel_w);
@@ -128,13 +104,11 @@ void gather_tile(const Conv2DQs8Params& p, size_t first, size_t rows, size_t k, 
   size_t b = first / pixels_per_image;
   int oh = static_cast<int>((first % pixels_per_image) / g.out_w);
   int ow = static_cast<int>(first % g.out_w);
-  InputRows in_rows = input_rows(p, b, oh);
   for (size_t r = 0; r < rows; ++r, a += k) {
-    gather_row(p, in_rows, b, oh, ow, a);
+    gather_row(p, b, oh, ow, a);
     if (++ow == g.out_w) {
       ow = 0;
       if (++oh == g.out_h) oh = 0, ++b;
-      if (r + 1 < rows) in_rows = input_rows(p, b, oh);
     }
   }
 }

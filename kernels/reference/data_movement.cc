@@ -79,15 +79,14 @@ void fill(uint8_t* out, int64_t count, const uint8_t* value, size_t elem_size) {
 }
 
 struct PadPlan {
-  int rank;
+  int rank;  // dimensions walked: the trailing unpadded ones are merged into the last
   const int32_t* in_shape;
   const int32_t* before;
   const int32_t* after;
-  size_t elem_size;             // bytes of one (possibly merged) element
-  const uint8_t* value;         // the pad value: one original element
-  size_t value_size;            // bytes of one original element
-  int64_t values_per_elem;      // elem_size / value_size
-  int64_t out_block[kMaxRank];  // elements of one output step along d (product of dims > d)
+  const uint8_t* value;  // the pad value, one element
+  size_t elem_size;
+  // Elements of one step along d (product of the dimensions after d, merged ones included).
+  int64_t out_block[kMaxRank];
   int64_t in_block[kMaxRank];
 };
 
@@ -95,17 +94,17 @@ struct PadPlan {
 // Returns the end of what it wrote.
 uint8_t* pad_dim(const PadPlan& p, int d, const uint8_t* in, uint8_t* out) {
   const size_t out_step = static_cast<size_t>(p.out_block[d]) * p.elem_size;
-  fill(out, p.before[d] * p.out_block[d] * p.values_per_elem, p.value, p.value_size);
+  const size_t in_step = static_cast<size_t>(p.in_block[d]) * p.elem_size;
+  fill(out, p.before[d] * p.out_block[d], p.value, p.elem_size);
   out += p.before[d] * out_step;
   if (d == p.rank - 1) {
-    const size_t bytes = static_cast<size_t>(p.in_shape[d]) * p.elem_size;
+    const size_t bytes = p.in_shape[d] * in_step;
     if (bytes != 0) std::memcpy(out, in, bytes);
     out += bytes;
   } else {
-    const size_t in_step = static_cast<size_t>(p.in_block[d]) * p.elem_size;
     for (int32_t i = 0; i < p.in_shape[d]; ++i) out = pad_dim(p, d + 1, in + i * in_step, out);
   }
-  fill(out, p.after[d] * p.out_block[d] * p.values_per_elem, p.value, p.value_size);
+  fill(out, p.after[d] * p.out_block[d], p.value, p.elem_size);
   return out + p.after[d] * out_step;
 }
 
@@ -119,22 +118,19 @@ void pad(const int32_t* in_shape, int rank, const int32_t* before, const int32_t
   // Trailing dimensions without padding are contiguous in both tensors: copy them as one
   // element, so the innermost copy is a whole row (e.g. W x C for NHWC spatial padding).
   int inner_rank = rank;
-  int64_t values_per_elem = 1;
+  int64_t merged = 1;  // elements of the merged trailing dimensions
   while (inner_rank > 1 && before[inner_rank - 1] == 0 && after[inner_rank - 1] == 0) {
-    values_per_elem *= in_shape[inner_rank - 1];
+    merged *= in_shape[inner_rank - 1];
     --inner_rank;
   }
-  PadPlan plan{inner_rank,
-               in_shape,
-               before,
-               after,
-               elem_size * static_cast<size_t>(values_per_elem),
-               static_cast<const uint8_t*>(pad_value),
-               elem_size,
-               values_per_elem,
-               {},
-               {}};
-  int64_t out_block = 1, in_block = 1;
+  PadPlan plan;
+  plan.rank = inner_rank;
+  plan.in_shape = in_shape;
+  plan.before = before;
+  plan.after = after;
+  plan.value = static_cast<const uint8_t*>(pad_value);
+  plan.elem_size = elem_size;
+  int64_t out_block = merged, in_block = merged;
   for (int d = inner_rank - 1; d >= 0; --d) {
     plan.out_block[d] = out_block;
     plan.in_block[d] = in_block;

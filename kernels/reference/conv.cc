@@ -42,40 +42,147 @@ float dot_f32(const float* a, const float* b, size_t n) {
 
 constexpr int kDwChannelBlock = 64;
 
+int8_t requantize_channel(int32_t acc, const int32_t* bias, const Requant& rq, int channel) {
+  if (bias != nullptr) acc += bias[channel];
+  return static_cast<int8_t>(
+      requantize(acc, channel_multiplier(rq, channel), rq.zero_point, rq.qmin, rq.qmax));
+}
+
+// Wide channels (legacy 9-bit weights) are computed for blocks of pixels, then requantized
+// together: a loop the compiler vectorizes.
+constexpr int kWideBlock = 64;
+
+// (b, oh, ow) of consecutive output pixels without a division per pixel.
+struct PixelWalker {
+  size_t b;
+  int oh, ow;
+  PixelWalker(const ConvGeometry& g, size_t p)
+      : b(p / g.out_w / g.out_h),
+        oh(static_cast<int>(p / g.out_w % g.out_h)),
+        ow(static_cast<int>(p % g.out_w)) {}
+  void next(const ConvGeometry& g) {
+    if (++ow < g.out_w) return;
+    ow = 0;
+    if (++oh < g.out_h) return;
+    oh = 0;
+    ++b;
+  }
+};
+
+int32_t dot_s8_s16(const int8_t* x, const int16_t* w, size_t n) {
+  int32_t sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += static_cast<int32_t>(x[i]) * static_cast<int32_t>(w[i]);
+  return sum;
+}
+
+// y[i * stride] = requantized channel `channel` of acc[i], for i < n.
+void requantize_block(const int32_t* acc, int n, const int32_t* bias, const Requant& rq,
+                      int channel, int8_t* y, size_t stride) {
+  const int32_t b = bias != nullptr ? bias[channel] : 0;
+  const float multiplier = channel_multiplier(rq, channel);
+  int32_t q[kWideBlock];
+  for (int i = 0; i < n; ++i)
+    q[i] = requantize(acc[i] + b, multiplier, rq.zero_point, rq.qmin, rq.qmax);
+  for (int i = 0; i < n; ++i) y[i * stride] = static_cast<int8_t>(q[i]);
+}
+
+// Sum over the taps of output pixel p (of batch * out_h * out_w) and channel oc, weights w_oc in
+// [KH][KW][IC/groups] order (int8, or int16 for wide channels).
+template <class Weight>
+int32_t conv_accumulate(const ConvGeometry& g, const int8_t* x, int32_t x_zero_point, size_t p,
+                        int oc, const Weight* w_oc) {
+  const int group_in_c = g.in_c / g.groups;
+  const int ic_begin = (oc / (g.out_c / g.groups)) * group_in_c;
+  const int ow = static_cast<int>(p % g.out_w), oh = static_cast<int>(p / g.out_w % g.out_h);
+  const size_t b = p / g.out_w / g.out_h;
+  int32_t acc = 0;
+  for (int kh = 0; kh < g.kernel_h; ++kh) {
+    for (int kw = 0; kw < g.kernel_w; ++kw) {
+      const Weight* w_tap = w_oc + (static_cast<size_t>(kh) * g.kernel_w + kw) * group_in_c;
+      const int ih = input_row(g, oh, kh);
+      const int iw = input_col(g, ow, kw);
+      if (!inside(g, ih, iw)) {
+        // Padding reads as the input zero point; the folded bias cancels it.
+        for (int ic = 0; ic < group_in_c; ++ic)
+          acc += x_zero_point * static_cast<int32_t>(w_tap[ic]);
+        continue;
+      }
+      const int8_t* x_pixel = x + ((b * g.in_h + ih) * g.in_w + iw) * g.in_c + ic_begin;
+      for (int ic = 0; ic < group_in_c; ++ic)
+        acc += static_cast<int32_t>(x_pixel[ic]) * static_cast<int32_t>(w_tap[ic]);
+    }
+  }
+  return acc;
+}
+
+// Depthwise: output channel oc reads input channel oc / multiplier; tap t's weight is
+// w_oc[t * tap_stride].
+template <class Weight>
+int32_t dwconv_accumulate(const ConvGeometry& g, const int8_t* x, int32_t x_zero_point, size_t p,
+                          int oc, const Weight* w_oc, size_t tap_stride) {
+  const int ic = oc / g.depth_multiplier;
+  const int ow = static_cast<int>(p % g.out_w), oh = static_cast<int>(p / g.out_w % g.out_h);
+  const size_t b = p / g.out_w / g.out_h;
+  int32_t acc = 0;
+  for (int kh = 0; kh < g.kernel_h; ++kh) {
+    for (int kw = 0; kw < g.kernel_w; ++kw) {
+      const int ih = input_row(g, oh, kh);
+      const int iw = input_col(g, ow, kw);
+      const int32_t xv =
+          inside(g, ih, iw) ? x[((b * g.in_h + ih) * g.in_w + iw) * g.in_c + ic] : x_zero_point;
+      acc +=
+          xv * static_cast<int32_t>(w_oc[(static_cast<size_t>(kh) * g.kernel_w + kw) * tap_stride]);
+    }
+  }
+  return acc;
+}
+
 }  // namespace
 
 void conv2d_qs8(const ConvGeometry& g, const int8_t* x, int32_t x_zero_point, const int8_t* w,
                 const int32_t* bias, const Requant& rq, int8_t* y) {
+  const size_t per_channel = static_cast<size_t>(g.kernel_h) * g.kernel_w * (g.in_c / g.groups);
+  const size_t pixels = static_cast<size_t>(g.batch) * g.out_h * g.out_w;
+  for (size_t p = 0; p < pixels; ++p) {
+    for (int oc = 0; oc < g.out_c; ++oc) {
+      const int32_t acc = conv_accumulate(g, x, x_zero_point, p, oc, w + oc * per_channel);
+      y[p * g.out_c + oc] = requantize_channel(acc, bias, rq, oc);
+    }
+  }
+}
+
+void conv2d_qs8_wide(const ConvGeometry& g, size_t pixel_begin, size_t pixel_end, const int8_t* x,
+                     int32_t x_zero_point, const WideChannels& wide, const int32_t* bias,
+                     const Requant& rq, int8_t* y) {
   const int group_in_c = g.in_c / g.groups;
-  const int group_out_c = g.out_c / g.groups;
-  for (int b = 0; b < g.batch; ++b) {
-    for (int oh = 0; oh < g.out_h; ++oh) {
-      for (int ow = 0; ow < g.out_w; ++ow) {
-        int8_t* y_pixel = y + ((static_cast<size_t>(b) * g.out_h + oh) * g.out_w + ow) * g.out_c;
-        for (int oc = 0; oc < g.out_c; ++oc) {
-          const int ic_begin = (oc / group_out_c) * group_in_c;
-          int32_t acc = bias != nullptr ? bias[oc] : 0;
-          for (int kh = 0; kh < g.kernel_h; ++kh) {
-            for (int kw = 0; kw < g.kernel_w; ++kw) {
-              const int ih = input_row(g, oh, kh);
-              const int iw = input_col(g, ow, kw);
-              const bool in_bounds = inside(g, ih, iw);
-              const int8_t* x_pixel =
-                  in_bounds ? x + ((static_cast<size_t>(b) * g.in_h + ih) * g.in_w + iw) * g.in_c
-                            : nullptr;
-              const int8_t* w_tap =
-                  w + ((static_cast<size_t>(oc) * g.kernel_h + kh) * g.kernel_w + kw) * group_in_c;
-              for (int ic = 0; ic < group_in_c; ++ic) {
-                // Padding reads as the input zero point; the folded bias cancels it.
-                const int32_t xv = in_bounds ? x_pixel[ic_begin + ic] : x_zero_point;
-                acc += xv * static_cast<int32_t>(w_tap[ic]);
-              }
-            }
-          }
-          y_pixel[oc] = static_cast<int8_t>(
-              requantize(acc, channel_multiplier(rq, oc), rq.zero_point, rq.qmin, rq.qmax));
+  const size_t per_channel = static_cast<size_t>(g.kernel_h) * g.kernel_w * group_in_c;
+  // With one group and no dilation, each kernel row reads kernel_w * in_c contiguous input
+  // bytes against as many contiguous weights: a dot product the compiler vectorizes.
+  const bool contiguous_rows = g.groups == 1 && g.dilation_w == 1;
+  const size_t row_span = static_cast<size_t>(g.kernel_w) * g.in_c;
+  int32_t acc[kWideBlock];
+  for (size_t p0 = pixel_begin; p0 < pixel_end; p0 += kWideBlock) {
+    const int n = static_cast<int>(std::min<size_t>(kWideBlock, pixel_end - p0));
+    for (int j = 0; j < wide.count; ++j) {
+      const int oc = wide.channels[j];
+      const int16_t* w = wide.weights + j * per_channel;
+      PixelWalker at(g, p0);
+      for (int i = 0; i < n; ++i, at.next(g)) {
+        const size_t p = p0 + i, b = at.b;
+        const int oh = at.oh, ow = at.ow;
+        const int ih0 = input_row(g, oh, 0), iw0 = input_col(g, ow, 0);
+        if (!contiguous_rows || ih0 < 0 || iw0 < 0 || input_row(g, oh, g.kernel_h - 1) >= g.in_h ||
+            iw0 + g.kernel_w > g.in_w) {
+          acc[i] = conv_accumulate(g, x, x_zero_point, p, oc, w);
+          continue;
         }
+        int32_t sum = 0;
+        for (int kh = 0; kh < g.kernel_h; ++kh)
+          sum += dot_s8_s16(x + ((b * g.in_h + ih0 + kh * g.dilation_h) * g.in_w + iw0) * g.in_c,
+                            w + kh * row_span, row_span);
+        acc[i] = sum;
       }
+      requantize_block(acc, n, bias, rq, oc, y + p0 * g.out_c + oc, g.out_c);
     }
   }
 }
@@ -112,30 +219,47 @@ void conv2d_f32(const ConvGeometry& g, const float* x, const float* w, const flo
 
 void dwconv2d_qs8(const ConvGeometry& g, const int8_t* x, int32_t x_zero_point, const int8_t* w,
                   const int32_t* bias, const Requant& rq, int8_t* y) {
-  const int multiplier = g.depth_multiplier;
-  for (int b = 0; b < g.batch; ++b) {
-    for (int oh = 0; oh < g.out_h; ++oh) {
-      for (int ow = 0; ow < g.out_w; ++ow) {
-        int8_t* y_pixel = y + ((static_cast<size_t>(b) * g.out_h + oh) * g.out_w + ow) * g.out_c;
-        for (int oc = 0; oc < g.out_c; ++oc) {
-          const int ic = oc / multiplier;
-          int32_t acc = bias != nullptr ? bias[oc] : 0;
-          for (int kh = 0; kh < g.kernel_h; ++kh) {
-            for (int kw = 0; kw < g.kernel_w; ++kw) {
-              const int ih = input_row(g, oh, kh);
-              const int iw = input_col(g, ow, kw);
-              const int32_t xv =
-                  inside(g, ih, iw)
-                      ? x[((static_cast<size_t>(b) * g.in_h + ih) * g.in_w + iw) * g.in_c + ic]
-                      : x_zero_point;
-              const int32_t wv = w[(static_cast<size_t>(kh) * g.kernel_w + kw) * g.out_c + oc];
-              acc += xv * wv;
-            }
-          }
-          y_pixel[oc] = static_cast<int8_t>(
-              requantize(acc, channel_multiplier(rq, oc), rq.zero_point, rq.qmin, rq.qmax));
+  const size_t pixels = static_cast<size_t>(g.batch) * g.out_h * g.out_w;
+  for (size_t p = 0; p < pixels; ++p) {
+    for (int oc = 0; oc < g.out_c; ++oc) {
+      const int32_t acc = dwconv_accumulate(g, x, x_zero_point, p, oc, w + oc, g.out_c);
+      y[p * g.out_c + oc] = requantize_channel(acc, bias, rq, oc);
+    }
+  }
+}
+
+void dwconv2d_qs8_wide(const ConvGeometry& g, size_t pixel_begin, size_t pixel_end, const int8_t* x,
+                       int32_t x_zero_point, const WideChannels& wide, const int32_t* bias,
+                       const Requant& rq, int8_t* y) {
+  const size_t per_channel = static_cast<size_t>(g.kernel_h) * g.kernel_w;
+  int32_t acc[kWideBlock];
+  for (size_t p0 = pixel_begin; p0 < pixel_end; p0 += kWideBlock) {
+    const int n = static_cast<int>(std::min<size_t>(kWideBlock, pixel_end - p0));
+    for (int j = 0; j < wide.count; ++j) {
+      const int oc = wide.channels[j];
+      const int16_t* w = wide.weights + j * per_channel;
+      PixelWalker at(g, p0);
+      for (int i = 0; i < n; ++i, at.next(g)) {
+        const size_t p = p0 + i, b = at.b;
+        const int oh = at.oh, ow = at.ow;
+        const int ih0 = input_row(g, oh, 0), iw0 = input_col(g, ow, 0);
+        if (ih0 < 0 || iw0 < 0 || input_row(g, oh, g.kernel_h - 1) >= g.in_h ||
+            input_col(g, ow, g.kernel_w - 1) >= g.in_w) {
+          acc[i] = dwconv_accumulate(g, x, x_zero_point, p, oc, w, 1);
+          continue;
         }
+        const int8_t* x_channel =
+            x + ((b * g.in_h + ih0) * g.in_w + iw0) * g.in_c + oc / g.depth_multiplier;
+        int32_t sum = 0;
+        for (int kh = 0; kh < g.kernel_h; ++kh)
+          for (int kw = 0; kw < g.kernel_w; ++kw)
+            sum += static_cast<int32_t>(x_channel[(static_cast<size_t>(kh) * g.dilation_h * g.in_w +
+                                                   static_cast<size_t>(kw) * g.dilation_w) *
+                                                  g.in_c]) *
+                   static_cast<int32_t>(w[kh * g.kernel_w + kw]);
+        acc[i] = sum;
       }
+      requantize_block(acc, n, bias, rq, oc, y + p0 * g.out_c + oc, g.out_c);
     }
   }
 }

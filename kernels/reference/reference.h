@@ -76,6 +76,23 @@ void conv2d_qs8(const ConvGeometry& g, const int8_t* x, int32_t x_zero_point, co
                 const int32_t* bias, const Requant& rq, int8_t* y);
 void conv2d_f32(const ConvGeometry& g, const float* x, const float* w, const float* bias,
                 float act_min, float act_max, float* y);
+
+// Output channels whose weights need more than 8 bits: legacy TFLite models quantize weights
+// per tensor to asymmetric uint8, so w - zp spans up to [-255, 255]. The runtime runs the op's
+// kernel as usual (it writes placeholders for these channels), then recomputes just these
+// channels, exactly, for output pixels [pixel_begin, pixel_end) of batch * out_h * out_w.
+// FullyConnected is the 1x1 conv with batch = rows, in_c = K, out_c = N.
+struct WideChannels {
+  int count = 0;
+  const int32_t* channels = nullptr;  // strictly ascending output channels
+  const int16_t* weights = nullptr;   // [count][weights per output channel], the op's tap order
+};
+void conv2d_qs8_wide(const ConvGeometry& g, size_t pixel_begin, size_t pixel_end, const int8_t* x,
+                     int32_t x_zero_point, const WideChannels& wide, const int32_t* bias,
+                     const Requant& rq, int8_t* y);
+void dwconv2d_qs8_wide(const ConvGeometry& g, size_t pixel_begin, size_t pixel_end, const int8_t* x,
+                       int32_t x_zero_point, const WideChannels& wide, const int32_t* bias,
+                       const Requant& rq, int8_t* y);
 void dwconv2d_qs8(const ConvGeometry& g, const int8_t* x, int32_t x_zero_point, const int8_t* w,
                   const int32_t* bias, const Requant& rq, int8_t* y);
 void dwconv2d_f32(const ConvGeometry& g, const float* x, const float* w, const float* bias,

@@ -21,6 +21,33 @@ struct Task {
   const OpState* st;
 };
 
+// Recomputes the op's wide channels (schema WideChannels) for output pixels [begin, end), on the
+// thread that wrote those pixels.
+void run_wide(const OpState& st, const ref::WideChannels& wide, size_t begin, size_t end) {
+  if (wide.count == 0 || begin >= end) return;
+  const auto* x = static_cast<const int8_t*>(st.in0);
+  const auto* bias = static_cast<const int32_t*>(st.bias);
+  auto* y = static_cast<int8_t*>(st.out);
+  if (st.kind == ExecKind::kDwKernel || st.kind == ExecKind::kDwRefQs8) {
+    ref::dwconv2d_qs8_wide(st.wide_conv, begin, end, x, st.x_zero_point, wide, bias, st.rq, y);
+  } else {
+    ref::conv2d_qs8_wide(st.wide_conv, begin, end, x, st.x_zero_point, wide, bias, st.rq, y);
+  }
+}
+
+// The wide channels inside output channels [n_begin, n_end) (they are ascending).
+ref::WideChannels wide_in_columns(const OpState& st, size_t n_begin, size_t n_end) {
+  ref::WideChannels sub = st.wide;
+  int first = 0;
+  while (first < sub.count && static_cast<size_t>(sub.channels[first]) < n_begin) ++first;
+  int last = first;
+  while (last < sub.count && static_cast<size_t>(sub.channels[last]) < n_end) ++last;
+  sub.count = last - first;
+  sub.channels += first;
+  sub.weights += static_cast<size_t>(first) * st.k;
+  return sub;
+}
+
 void run_conv_gemm(void* ctx, int t, int n) {
   const Task& task = *static_cast<const Task*>(ctx);
   const OpState& st = *task.st;
@@ -38,6 +65,7 @@ void run_conv_gemm(void* ctx, int t, int n) {
   p.y = static_cast<int8_t*>(st.out);
   p.scratch = reinterpret_cast<int8_t*>(op_scratch(task.session, st, t));
   conv2d_qs8(*st.gemm, p);
+  run_wide(st, st.wide, p.pixel_begin, p.pixel_end);
 }
 
 void run_fc_gemm(void* ctx, int t, int n) {
@@ -67,6 +95,8 @@ void run_fc_gemm(void* ctx, int t, int n) {
     p.c = c + row_begin * st.n;
     p.n_begin = 0;
     p.n_end = st.n;
+    st.gemm->run(p);
+    run_wide(st, st.wide, row_begin, row_end);
   } else {
     // Few rows (GEMV): split N in whole nr blocks.
     const size_t nr = st.gemm->nr ? st.gemm->nr : 1;
@@ -78,8 +108,9 @@ void run_fc_gemm(void* ctx, int t, int n) {
     p.c = c;
     p.n_begin = block_begin * nr;
     p.n_end = block_end * nr < st.n ? block_end * nr : st.n;
+    st.gemm->run(p);
+    run_wide(st, wide_in_columns(st, p.n_begin, p.n_end), 0, st.m);
   }
-  st.gemm->run(p);
 }
 
 void run_dwconv(void* ctx, int t, int n) {
@@ -101,6 +132,9 @@ void run_dwconv(void* ctx, int t, int n) {
   p.scratch = op_scratch(task.session, st, t);
   p.scratch_size = p.scratch ? st.scratch_need : 0;
   st.dw->run(p);
+  const size_t row = static_cast<size_t>(st.conv.out_w);
+  for (size_t b = 0; b < static_cast<size_t>(st.conv.batch); ++b)
+    run_wide(st, st.wide, (b * st.conv.out_h + begin) * row, (b * st.conv.out_h + end) * row);
 }
 
 // Float Conv2D: output pixels, or output channels when there are fewer pixels than threads.
@@ -302,6 +336,7 @@ void execute_op(octet_session* s, const OpState& st) {
       ref::conv2d_qs8(st.conv, in0<int8_t>(st), st.x_zero_point,
                       static_cast<const int8_t*>(st.weights), static_cast<const int32_t*>(st.bias),
                       st.rq, out<int8_t>(st));
+      run_wide(st, st.wide, 0, st.count / st.conv.out_c);
       break;
     case ExecKind::kConvF32:
       if (st.f32) {
@@ -318,6 +353,7 @@ void execute_op(octet_session* s, const OpState& st) {
       ref::dwconv2d_qs8(st.conv, in0<int8_t>(st), st.x_zero_point,
                         static_cast<const int8_t*>(st.weights),
                         static_cast<const int32_t*>(st.bias), st.rq, out<int8_t>(st));
+      run_wide(st, st.wide, 0, st.count / st.conv.out_c);
       break;
     case ExecKind::kDwF32:
       if (st.f32) {
@@ -334,6 +370,7 @@ void execute_op(octet_session* s, const OpState& st) {
       ref::fully_connected_qs8(st.m, st.n, st.k, in0<int8_t>(st),
                                static_cast<const int8_t*>(st.weights),
                                static_cast<const int32_t*>(st.bias), st.rq, out<int8_t>(st));
+      run_wide(st, st.wide, 0, st.m);
       break;
     case ExecKind::kFcF32:
       if (st.f32) {

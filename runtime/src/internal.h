@@ -75,6 +75,10 @@ struct OpDesc {
   const void* packed[kPackFamilyCount] = {};
   uint64_t packed_size[kPackFamilyCount] = {};
   uint64_t scratch_offset = 0, scratch_size = 0;
+  // int8 Conv2D / DepthwiseConv2D / FullyConnected: channels recomputed with int16 weights.
+  ref::WideChannels wide;
+  uint64_t wide_weights_size = 0;  // bytes, checked against the op's shape by the verifier
+  bool wide_checked = false;       // set by the int8 GEMM-like checks
 
   int input(int i) const { return i < num_inputs ? inputs[i] : -1; }
 };
@@ -174,6 +178,10 @@ struct OpState {
   // int8 Add/Sub/Mul, pooling, global Mean (as pool), Lut for the session's ISA (null: reference)
   const ElementwiseQs8Kernels* ew = nullptr;
   const void* packed = nullptr;
+  // Wide channels (legacy uint8 weights), recomputed after the kernel over the same pixels;
+  // wide_conv is st.conv, or for ops run as a GEMM the 1x1 conv over m rows.
+  ref::WideChannels wide;
+  ref::ConvGeometry wide_conv;
   size_t m = 0, n = 0, k = 0;
   size_t count = 0;  // elements (unary, quantize, copy bytes)
   // Per-thread scratch: slot 0 is the planned scratch when it is large enough.

@@ -223,6 +223,18 @@ octet_status load_operator(octet_model* m, int index) {
       }
     }
   }
+  if (const fb::WideChannels* wide = o->wide()) {
+    if (!wide->channels() || wide->channels()->size() == 0 ||
+        wide->channels()->size() > static_cast<unsigned>(INT32_MAX))
+      return set_error(OCTET_ERROR_INVALID_MODEL,
+                       "operator %d '%s': wide channels without channels", index, d.name);
+    d.wide.weights = reinterpret_cast<const int16_t*>(
+        check_buffer(*m, wide->weights(), UINT64_MAX, "operator wide weights", index, &status));
+    if (status != OCTET_OK) return status;
+    d.wide.count = static_cast<int>(wide->channels()->size());
+    d.wide.channels = wide->channels()->data();
+    d.wide_weights_size = wide->weights()->size();
+  }
   d.scratch_offset = o->scratch_offset();
   d.scratch_size = o->scratch_size();
   return OCTET_OK;

@@ -53,6 +53,21 @@ void fill_int8_requant(const octet_model& m, const OpDesc& op, int out_channels,
   st->qmax = st->rq.qmax;
 }
 
+// Ops run as a GEMM over rows (FullyConnected, pointwise conv) recompute wide channels as the
+// 1x1 conv over those rows.
+void set_wide_channels(const OpDesc& op, OpState* st) {
+  st->wide = op.wide;
+  st->wide_conv = st->conv;
+  if (st->kind == ExecKind::kFcGemm || st->kind == ExecKind::kFcRefQs8) {
+    ref::ConvGeometry& g = st->wide_conv;
+    g = ref::ConvGeometry();
+    g.batch = static_cast<int>(st->m);
+    g.in_h = g.in_w = g.out_h = g.out_w = 1;
+    g.in_c = static_cast<int>(st->k);
+    g.out_c = static_cast<int>(st->n);
+  }
+}
+
 // Rewrites a broadcast so that its first dimension is worth splitting across threads:
 // equal shapes become one flat dimension, and size-1 output dimensions are dropped.
 void simplify_broadcast(const TensorDesc& a, const TensorDesc& b, ref::Broadcast* bc) {
@@ -145,6 +160,7 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
       } else {
         st->kind = ExecKind::kConvRefQs8;
       }
+      set_wide_channels(op, st);
       break;
     }
     case OpType::FullyConnected: {
@@ -161,6 +177,7 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
       fill_int8_requant(m, op, static_cast<int>(st->n), st);
       st->gemm = pick_gemm(isa);
       st->kind = st->gemm ? ExecKind::kFcGemm : ExecKind::kFcRefQs8;
+      set_wide_channels(op, st);
       break;
     }
     case OpType::Add:

@@ -108,6 +108,21 @@ octet_status OpChecker::gemm_like_int8(const TensorDesc* x, const TensorDesc* w,
       (op_.multiplier_count != 1 && op_.multiplier_count != uint32_t(out_channels)))
     return fail("needs 1 or %d requantization multipliers, has %u", out_channels,
                 op_.multiplier_count);
+  if (op_.wide.count > 0) {
+    const uint64_t per_channel = w->num_elements / uint64_t(out_channels);
+    for (int i = 0; i < op_.wide.count; ++i) {
+      const int32_t c = op_.wide.channels[i];
+      if (c < 0 || c >= out_channels || (i > 0 && c <= op_.wide.channels[i - 1]))
+        return fail("wide channel %d is %d: must be ascending output channels below %d", i, c,
+                    out_channels);
+    }
+    if (op_.wide_weights_size != uint64_t(op_.wide.count) * per_channel * sizeof(int16_t))
+      return fail("%d wide channels of %llu weights need %llu bytes, have %llu", op_.wide.count,
+                  static_cast<unsigned long long>(per_channel),
+                  static_cast<unsigned long long>(op_.wide.count * per_channel * 2),
+                  static_cast<unsigned long long>(op_.wide_weights_size));
+    op_.wide_checked = true;
+  }
   return q_range();
 }
 
@@ -508,6 +523,11 @@ octet_status verify_operator(octet_model& model, int op_index) {
   octet_status status = checker.run();
   if (status != OCTET_OK) return status;
   OpDesc& op = model.ops[op_index];
+  if (op.wide.count > 0 && !op.wide_checked)
+    return set_error(OCTET_ERROR_INVALID_MODEL,
+                     "operator %d '%s': wide channels are only for int8 Conv2D, "
+                     "DepthwiseConv2D and FullyConnected",
+                     op_index, op.name);
   if (op.uses_gemm) {
     for (int f = 0; f < kPackFamilyCount; ++f) {
       if (!op.packed[f]) continue;

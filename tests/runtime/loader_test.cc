@@ -350,5 +350,32 @@ TEST(Loader, PackedWeightsSizeIsChecked) {
   EXPECT_EQ(open_bytes(tm.serialize()).status, OCTET_ERROR_INVALID_MODEL);
 }
 
+TEST(Loader, WideChannelsAreChecked) {
+  // conv_model: 16 output channels of 3 * 3 * 8 = 72 weights.
+  auto set_wide = [](TestModel& m, std::vector<int32_t> channels, size_t weights) {
+    auto wide = std::make_unique<fb::WideChannelsT>();
+    wide->channels = std::move(channels);
+    const std::vector<int16_t> w(weights, 200);
+    wide->weights = std::make_unique<fb::Buffer>(m.add_data(w.data(), w.size() * 2));
+    m.model.operators[0]->wide = std::move(wide);
+  };
+  {
+    TestModel tm = conv_model(ConvSpec());
+    set_wide(tm, {3, 9}, 2 * 72);
+    EXPECT_EQ(open_bytes(tm.serialize()).status, OCTET_OK);
+  }
+  expect_rejected([&](TestModel& m) { set_wide(m, {3, 16}, 2 * 72); }, "wide channel");
+  expect_rejected([&](TestModel& m) { set_wide(m, {9, 3}, 2 * 72); }, "ascending");
+  expect_rejected([&](TestModel& m) { set_wide(m, {-1}, 72); }, "wide channel");
+  expect_rejected([&](TestModel& m) { set_wide(m, {3, 9}, 72); }, "need 288 bytes");
+  expect_rejected([&](TestModel& m) { set_wide(m, {}, 0); }, "without channels");
+  expect_rejected(
+      [&](TestModel& m) {
+        set_wide(m, {3}, 72);
+        set_size(*m.model.operators[0]->wide->weights, 1 << 30);
+      },
+      "outside the data section");
+}
+
 }  // namespace
 }  // namespace octet::test

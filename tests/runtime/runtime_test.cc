@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels/common/isa.h"
+#include "kernels/common/requantize.h"
 #include "octet/octet.h"
 #include "octet/octet.hpp"
 #include "tests/runtime/test_models.h"
@@ -205,6 +206,187 @@ void expect_fc_matches_reference(int rows, int n, int k) {
 
 TEST(RuntimeFullyConnected, GemvSplitsN) { expect_fc_matches_reference(1, 70, 100); }
 TEST(RuntimeFullyConnected, RowsSplit) { expect_fc_matches_reference(9, 33, 64); }
+
+// ---- Wide channels (legacy uint8 weights: w - zp needs 9 bits) ----
+
+// Naive int32 conv (Conv2D with groups, or depthwise), weights [out_c][taps * in_c/groups] in
+// tap order: the test's own statement of what every path must compute.
+std::vector<int8_t> naive_conv(const ref::ConvGeometry& g, bool depthwise,
+                               const std::vector<int8_t>& x, int32_t zx,
+                               const std::vector<int32_t>& w, const std::vector<int32_t>& bias,
+                               const ref::Requant& rq) {
+  const int group_in = depthwise ? 1 : g.in_c / g.groups;
+  const int group_out = depthwise ? g.depth_multiplier : g.out_c / g.groups;
+  std::vector<int8_t> y(static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.out_c);
+  size_t i = 0;
+  for (int b = 0; b < g.batch; ++b)
+    for (int oh = 0; oh < g.out_h; ++oh)
+      for (int ow = 0; ow < g.out_w; ++ow)
+        for (int oc = 0; oc < g.out_c; ++oc) {
+          int64_t acc = bias[oc];
+          const int32_t* wc = &w[static_cast<size_t>(oc) * g.kernel_h * g.kernel_w * group_in];
+          for (int kh = 0; kh < g.kernel_h; ++kh)
+            for (int kw = 0; kw < g.kernel_w; ++kw)
+              for (int ic = 0; ic < group_in; ++ic) {
+                const int ih = oh * g.stride_h - g.pad_top + kh;
+                const int iw = ow * g.stride_w - g.pad_left + kw;
+                const int channel = oc / group_out * group_in + ic;
+                const bool inside = ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
+                const int32_t xv =
+                    inside ? x[((static_cast<size_t>(b) * g.in_h + ih) * g.in_w + iw) * g.in_c +
+                               channel]
+                           : zx;
+                acc += xv * wc[(kh * g.kernel_w + kw) * group_in + ic];
+              }
+          y[i++] = static_cast<int8_t>(requantize(static_cast<int32_t>(acc),
+                                                  rq.multiplier[rq.per_channel ? oc : 0],
+                                                  rq.zero_point, rq.qmin, rq.qmax));
+        }
+  return y;
+}
+
+// Makes output channels `channels` of the last op of `tm` wide: their weights become values in
+// [-255, 255] stored as int16 (the int8 weights stay as placeholders) and their folded bias is
+// recomputed. *w holds every channel's weights [out_c][per_channel] for naive_conv; *bias the
+// folded bias (also written into the model's bias tensor).
+void make_wide(TestModel& tm, int bias_tensor, const std::vector<int32_t>& channels,
+               size_t per_channel, int32_t zx, std::vector<int32_t>* w,
+               std::vector<int32_t>* bias) {
+  std::mt19937 rng(77);
+  std::uniform_int_distribution<int> value(-255, 255);
+  std::vector<int16_t> w16;
+  for (int32_t c : channels) {
+    int32_t sum = 0;
+    for (size_t k = 0; k < per_channel; ++k) {
+      const int v = k == 0 ? 255 - 2 * (c & 1) * 255 : value(rng);  // hit both extremes
+      w16.push_back(static_cast<int16_t>(v));
+      (*w)[c * per_channel + k] = v;
+      sum += v;
+    }
+    (*bias)[c] = 1234 - c - zx * sum;
+  }
+  const fb::Buffer& b = *tm.model.tensors[bias_tensor]->data;
+  std::memcpy(tm.data.data() + b.offset(), bias->data(), bias->size() * sizeof(int32_t));
+  auto wide = std::make_unique<fb::WideChannelsT>();
+  wide->channels = channels;
+  wide->weights = std::make_unique<fb::Buffer>(tm.add_data(w16.data(), w16.size() * 2));
+  tm.model.operators.back()->wide = std::move(wide);
+}
+
+void expect_wide_conv_exact(const ConvSpec& spec) {
+  QLayer layer;
+  TestModel tm = conv_model(spec, &layer);
+  const size_t k = static_cast<size_t>(spec.kernel) * spec.kernel * (spec.in_c / spec.groups);
+  std::vector<int32_t> w(layer.w.begin(), layer.w.end()), bias = layer.bias;
+  make_wide(tm, 2, {0, spec.out_c / 2, spec.out_c - 1}, k, spec.zx, &w, &bias);
+  Loaded loaded(tm);
+  ASSERT_TRUE(loaded.model);
+  const auto x =
+      random_s8(static_cast<size_t>(spec.batch) * spec.in_h * spec.in_w * spec.in_c, 5, -128, 127);
+  ref::Requant rq;
+  rq.multiplier = layer.multiplier.data();
+  rq.zero_point = spec.zy;
+  const auto expected = naive_conv(geometry(spec), false, x, spec.zx, w, bias, rq);
+  for (octet_isa isa : available_isas())
+    for (int threads : {1, 2, 3})
+      EXPECT_EQ(run_once<int8_t>(loaded.model, isa, threads, x.data(), x.size()), expected)
+          << "isa " << octet_isa_name(isa) << " threads " << threads;
+}
+
+TEST(RuntimeWideChannels, ConvThroughIm2colGemm) {
+  ConvSpec spec;
+  spec.batch = 2, spec.zx = -128;
+  expect_wide_conv_exact(spec);
+}
+
+TEST(RuntimeWideChannels, PointwiseConvByRowsAndByN) {
+  ConvSpec spec;
+  spec.kernel = 1, spec.stride = 1, spec.pad = 0, spec.in_c = 24, spec.out_c = 40;
+  expect_wide_conv_exact(spec);
+  spec.in_h = spec.in_w = 1, spec.in_c = 72, spec.out_c = 100;  // one pixel: split by N
+  expect_wide_conv_exact(spec);
+}
+
+TEST(RuntimeWideChannels, GroupedConv) {
+  ConvSpec spec;
+  spec.groups = 2, spec.zx = 127;
+  expect_wide_conv_exact(spec);
+}
+
+TEST(RuntimeWideChannels, DepthwiseAndFullyConnected) {
+  // Depthwise 3x3, stride 2, multiplier 2 (the same layer as RuntimeDepthwise).
+  {
+    TestModel tm;
+    const int C = 12, H = 11, W = 7, mult = 2, OC = C * mult;
+    const int32_t zx = -128, zy = 6;
+    const int x = tm.add_tensor("x", DType::Int8, {1, H, W, C}, {0.03f}, {zx});
+    QLayer l = make_qlayer(OC, 9, 0.03f, zx, 0.05f, 3);
+    std::vector<int8_t> wt(9 * OC);
+    for (int c = 0; c < OC; ++c)
+      for (int t = 0; t < 9; ++t) wt[t * OC + c] = l.w[c * 9 + t];
+    const int w = tm.add_constant("w", DType::Int8, {3, 3, OC}, wt, l.w_scale, {}, 2);
+    const int b = tm.add_constant("b", DType::Int32, {OC}, l.bias);
+    const int y = tm.add_tensor("y", DType::Int8, {1, 6, 4, OC}, {0.05f}, {zy});
+    auto& op = tm.add_op(OpType::DepthwiseConv2D, {x, w, b}, {y});
+    fb::Conv2DOptionsT o;
+    o.stride_h = o.stride_w = 2;
+    o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = 1;
+    o.depth_multiplier = mult;
+    op.options.Set(o);
+    tm.set_multiplier(op, l.multiplier);
+    tm.model.inputs = {x};
+    tm.model.outputs = {y};
+    std::vector<int32_t> w32(l.w.begin(), l.w.end()), bias = l.bias;
+    make_wide(tm, b, {1, 2, 17, OC - 1}, 9, zx, &w32, &bias);
+    tm.plan();
+    Loaded loaded(tm);
+    ASSERT_TRUE(loaded.model);
+    ref::ConvGeometry g;
+    g.in_h = H, g.in_w = W, g.in_c = C, g.out_h = 6, g.out_w = 4, g.out_c = OC;
+    g.kernel_h = g.kernel_w = 3, g.stride_h = g.stride_w = 2, g.pad_top = g.pad_left = 1;
+    g.depth_multiplier = mult;
+    ref::Requant rq;
+    rq.multiplier = l.multiplier.data();
+    rq.zero_point = zy;
+    const auto xs = random_s8(H * W * C, 9, -128, 127);
+    const auto expected = naive_conv(g, true, xs, zx, w32, bias, rq);
+    for (octet_isa isa : available_isas())
+      for (int threads : {1, 2, 3})
+        EXPECT_EQ(run_once<int8_t>(loaded.model, isa, threads, xs.data(), xs.size()), expected)
+            << "depthwise " << octet_isa_name(isa) << " x" << threads;
+  }
+  // FullyConnected: one row (split by N) and 9 rows (split by rows).
+  for (int rows : {1, 9}) {
+    TestModel tm;
+    const int n = 70, k = 100;
+    const int32_t zx = 5, zy = -1;
+    const int x = tm.add_tensor("x", DType::Int8, {rows, k}, {0.02f}, {zx});
+    QLayer l = make_qlayer(n, k, 0.02f, zx, 0.2f, 13);
+    const int w = tm.add_constant("w", DType::Int8, {n, k}, l.w, l.w_scale, {}, 0);
+    const int b = tm.add_constant("b", DType::Int32, {n}, l.bias);
+    const int y = tm.add_tensor("y", DType::Int8, {rows, n}, {0.2f}, {zy});
+    auto& op = tm.add_op(OpType::FullyConnected, {x, w, b}, {y});
+    tm.set_multiplier(op, l.multiplier);
+    tm.model.inputs = {x};
+    tm.model.outputs = {y};
+    std::vector<int32_t> w32(l.w.begin(), l.w.end()), bias = l.bias;
+    make_wide(tm, b, {0, 15, 16, 33, 69}, k, zx, &w32, &bias);
+    tm.plan();
+    Loaded loaded(tm);
+    ASSERT_TRUE(loaded.model);
+    ref::ConvGeometry g;  // FullyConnected = 1x1 conv over `rows` pixels
+    g.batch = rows, g.in_h = g.in_w = g.out_h = g.out_w = 1, g.in_c = k, g.out_c = n;
+    ref::Requant rq;
+    rq.multiplier = l.multiplier.data();
+    rq.zero_point = zy;
+    const auto xs = random_s8(static_cast<size_t>(rows) * k, 17, -128, 127);
+    const auto expected = naive_conv(g, false, xs, zx, w32, bias, rq);
+    for (octet_isa isa : available_isas())
+      for (int threads : {1, 2, 4})
+        EXPECT_EQ(run_once<int8_t>(loaded.model, isa, threads, xs.data(), xs.size()), expected)
+            << "fc rows " << rows << " " << octet_isa_name(isa) << " x" << threads;
+  }
+}
 
 TEST(RuntimeElementwise, AddBroadcastMatchesReference) {
   TestModel tm;
@@ -472,7 +654,8 @@ TEST(RuntimeFloat, FastKernelsMatchReferenceAndAreThreadInvariant) {
   Loaded loaded(tm);
   ASSERT_TRUE(loaded.model);
   const auto xs = random_f32(9 * 9 * 6, 8);
-  const auto reference = run_once<float>(loaded.model, OCTET_ISA_SCALAR, 1, xs.data(), xs.size() * 4);
+  const auto reference =
+      run_once<float>(loaded.model, OCTET_ISA_SCALAR, 1, xs.data(), xs.size() * 4);
   ASSERT_EQ(reference.size(), 11u);
   for (octet_isa isa : available_isas()) {
     const auto one = run_once<float>(loaded.model, isa, 1, xs.data(), xs.size() * 4);
@@ -719,8 +902,8 @@ TEST(RuntimeApi, OpenFromFileAndStaticExample) {
   // The plain C example program (what static/firmware users write) runs the same file.
   // Cross builds run it through qemu-user (no binfmt_misc): OCTET_TEST_EMULATOR prefixes it.
   const char* emulator = getenv("OCTET_TEST_EMULATOR");
-  const std::string command = std::string(emulator ? emulator : "") + " " +
-                              OCTET_STATIC_EXAMPLE + " " + path + " > /dev/null";
+  const std::string command = std::string(emulator ? emulator : "") + " " + OCTET_STATIC_EXAMPLE +
+                              " " + path + " > /dev/null";
   EXPECT_EQ(std::system(command.c_str()), 0);
 #endif
   unlink(path);

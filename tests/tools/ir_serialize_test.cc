@@ -436,6 +436,33 @@ TEST(Serialize, ConvScratchIsPlannedAndSized) {
   expect_plan_sound(model);
 }
 
+TEST(Serialize, WideChannelsAreValidatedAndStored) {
+  Int8Net net = int8_net(9, 7, 6, 12, 3, 5);  // conv: 12 channels of 3 * 3 * 6 = 54 weights
+  Op& conv = net.graph.ops[net.conv];
+  conv.wide_channels = {2, 11};
+  conv.wide_weights.assign(2 * 54, -255);
+  const std::vector<uint8_t> bytes = serialize_or_die(net.graph);
+  const fb::Model* model = parse(bytes);
+  ASSERT_NE(model, nullptr);
+  const fb::WideChannels* wide = model->operators()->Get(net.conv)->wide();
+  ASSERT_NE(wide, nullptr);
+  EXPECT_EQ(wide->channels()->size(), 2u);
+  EXPECT_EQ(wide->weights()->size(), 2u * 54 * sizeof(int16_t));
+  EXPECT_EQ(wide->weights()->offset() % 64, 0u);
+  auto rejected = [&](std::vector<int32_t> channels, size_t weights, const char* needle) {
+    Graph g = net.graph;
+    g.ops[net.conv].wide_channels = std::move(channels);
+    g.ops[net.conv].wide_weights.assign(weights, 1);
+    std::vector<uint8_t> out;
+    std::string error;
+    EXPECT_FALSE(serialize(g, {}, &out, &error));
+    EXPECT_NE(error.find(needle), std::string::npos) << error;
+  };
+  rejected({11, 2}, 2 * 54, "ascending");
+  rejected({12}, 54, "ascending output channels below 12");
+  rejected({2}, 53, "need 54 int16 weights");
+}
+
 TEST(Serialize, PackedBlobsMatchThePacker) {
   const Int8Net net = int8_net(4, 4, 8, 16, 1, 24);
   SerializeOptions options;

@@ -269,6 +269,9 @@ int inspect(int argc, char** argv) {
       scratch_total += op->scratch_size();
     }
     if (op->keep_float()) details += (details.empty() ? "" : ", ") + std::string("kept in float");
+    if (op->wide() && op->wide()->channels())
+      details += (details.empty() ? "" : ", ") + std::to_string(op->wide()->channels()->size()) +
+                 " wide channel(s) (9-bit weights, int16)";
     if (op->packed() && op->packed()->size()) {
       std::string families;
       for (const auto* p : *op->packed()) {

@@ -56,35 +56,28 @@ WeightLayout weight_layout(ir::OpType type, const std::vector<int32_t>& shape) {
   return layout;
 }
 
-int to_symmetric_int8(const WeightLayout& layout, const std::vector<int32_t>& values,
-                      std::vector<float>* scales, std::vector<int8_t>* out,
-                      std::vector<double>* rescaled) {
+int split_wide_channels(const WeightLayout& layout, const std::vector<int32_t>& values,
+                        std::vector<int8_t>* out, std::vector<int32_t>* wide_channels,
+                        std::vector<int16_t>* wide_weights) {
   out->assign(values.size(), 0);
-  rescaled->assign(layout.channels, 1.0);
-  if (scales->size() == 1 && layout.channels > 1) scales->assign(layout.channels, (*scales)[0]);
-  int inexact = 0;
+  wide_channels->clear();
+  wide_weights->clear();
   for (int64_t c = 0; c < layout.channels; ++c) {
     int32_t absmax = 0;
     for (int64_t k = 0; k < layout.per_channel; ++k)
       absmax = std::max(absmax, std::abs(values[layout.index(c, k)]));
-    if (absmax <= 127) {
-      for (int64_t k = 0; k < layout.per_channel; ++k) {
-        const int64_t i = layout.index(c, k);
-        (*out)[i] = static_cast<int8_t>(values[i]);
-      }
-      continue;
-    }
-    ++inexact;
-    const double factor = absmax / 127.0;
-    (*rescaled)[c] = factor;
-    (*scales)[c] = static_cast<float>((*scales)[c] * factor);
+    const bool wide = absmax > 127;
+    if (wide) wide_channels->push_back(static_cast<int32_t>(c));
     for (int64_t k = 0; k < layout.per_channel; ++k) {
-      const int64_t i = layout.index(c, k);
-      const double v = std::nearbyint(values[i] / factor);
-      (*out)[i] = static_cast<int8_t>(std::clamp(v, -127.0, 127.0));
+      const int32_t v = values[layout.index(c, k)];
+      if (wide) {
+        wide_weights->push_back(static_cast<int16_t>(v));
+      } else {
+        (*out)[layout.index(c, k)] = static_cast<int8_t>(v);
+      }
     }
   }
-  return inexact;
+  return static_cast<int>(wide_channels->size());
 }
 
 void quantize_weights(const WeightLayout& layout, const float* weights, bool per_channel,
@@ -114,8 +107,10 @@ void quantize_weights(const WeightLayout& layout, const float* weights, bool per
   }
 }
 
-std::vector<int32_t> fold_bias(const WeightLayout& layout, const std::vector<int32_t>& bias,
-                               const int8_t* weights, int32_t input_zero_point) {
+namespace {
+template <class Weight>
+std::vector<int32_t> fold_bias_impl(const WeightLayout& layout, const std::vector<int32_t>& bias,
+                                    const Weight* weights, int32_t input_zero_point) {
   std::vector<int32_t> folded(layout.channels, 0);
   for (int64_t c = 0; c < layout.channels; ++c) {
     int64_t sum = 0;
@@ -126,6 +121,16 @@ std::vector<int32_t> fold_bias(const WeightLayout& layout, const std::vector<int
                                                          std::numeric_limits<int32_t>::max()));
   }
   return folded;
+}
+}  // namespace
+
+std::vector<int32_t> fold_bias(const WeightLayout& layout, const std::vector<int32_t>& bias,
+                               const int8_t* weights, int32_t input_zero_point) {
+  return fold_bias_impl(layout, bias, weights, input_zero_point);
+}
+std::vector<int32_t> fold_bias(const WeightLayout& layout, const std::vector<int32_t>& bias,
+                               const int32_t* weights, int32_t input_zero_point) {
+  return fold_bias_impl(layout, bias, weights, input_zero_point);
 }
 
 std::vector<float> requant_multipliers(float input_scale, const std::vector<float>& weight_scales,

@@ -31,13 +31,13 @@ struct WeightLayout {
 };
 WeightLayout weight_layout(ir::OpType type, const std::vector<int32_t>& shape);
 
-// Integer weights (zero point already subtracted, any range) + per-channel scales -> symmetric
-// int8 in [-127, 127]. A channel whose values already fit is kept exactly (same scale); otherwise
-// it is rescaled to its absmax (scale grows, values rounded half-even) and *rescaled[c] records
-// the factor new_scale / old_scale (1 for exact channels). Returns the number of inexact channels.
-int to_symmetric_int8(const WeightLayout& layout, const std::vector<int32_t>& values,
-                      std::vector<float>* scales, std::vector<int8_t>* out,
-                      std::vector<double>* rescaled);
+// Integer weights (zero point already subtracted, any range) -> Octet's int8 weights. A channel
+// whose values fit [-127, 127] is stored as it is; any other channel (legacy asymmetric uint8
+// weights span up to [-255, 255]) becomes a wide channel (schema WideChannels): its int8 weights
+// are zero placeholders and its exact values go to *wide_weights. Returns the wide channel count.
+int split_wide_channels(const WeightLayout& layout, const std::vector<int32_t>& values,
+                        std::vector<int8_t>* out, std::vector<int32_t>* wide_channels,
+                        std::vector<int16_t>* wide_weights);
 
 // Float weights -> symmetric int8 absmax per output channel (or one scale for the whole tensor).
 void quantize_weights(const WeightLayout& layout, const float* weights, bool per_channel,
@@ -46,6 +46,8 @@ void quantize_weights(const WeightLayout& layout, const float* weights, bool per
 // b'[c] = b[c] - zp_x * sum_k w[c, k]  (bias may be empty: treated as zeros).
 std::vector<int32_t> fold_bias(const WeightLayout& layout, const std::vector<int32_t>& bias,
                                const int8_t* weights, int32_t input_zero_point);
+std::vector<int32_t> fold_bias(const WeightLayout& layout, const std::vector<int32_t>& bias,
+                               const int32_t* weights, int32_t input_zero_point);
 
 // multiplier[c] = s_x * s_w[c] / s_y, computed in double, one per output channel.
 std::vector<float> requant_multipliers(float input_scale, const std::vector<float>& weight_scales,

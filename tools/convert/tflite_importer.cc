@@ -8,11 +8,8 @@
 // - uint8 (or asymmetric) weights: Octet's kernels need symmetric int8 (zero point 0). The zero
 //   point cannot be folded into the bias because its contribution, zp_w * sum(x - zp_x), depends
 //   on the input. So w - zp_w is computed exactly per output channel; a channel whose values fit
-//   [-127, 127] is stored exactly (same scale), otherwise that channel alone is rescaled to its
-//   absmax (scale * absmax/127, values rounded half-even, then the roundings nearest a tie
-//   flipped until the channel's rounding errors sum to under half a step; its int32 bias
-//   divided by the same factor). Octet's bias fold b' = b - zp_x * sum(w') then applies as for
-//   any int8 model.
+//   [-127, 127] is stored as int8 (same scale), any other becomes a wide channel (schema
+//   WideChannels: int16 weights the runtime recomputes that channel with). Exact either way.
 // - int32 bias b (scale s_x*s_w[c]) is folded: b' = b - zp_x * sum_k w[c,k].
 // - multiplier[c] = s_x * s_w[c] / s_y (double, rounded to float); fused activation -> q_min/q_max.
 // - int8 LOGISTIC/TANH/RELU/RELU6/HARD_SWISH -> Lut op; int8 SOFTMAX -> Softmax with float table.
@@ -284,7 +281,7 @@ class Importer {
   std::vector<bool> is_graph_input_, is_graph_output_;
   int op_index_ = 0;
   std::string op_name_, op_label_;
-  int inexact_channels_ = 0;  // asymmetric weight channels that needed rescaling
+  int wide_channels_ = 0;     // asymmetric weight channels that need more than 8 bits
   std::vector<bool> folded_;  // TFLite tensor computed at import (its DEQUANTIZE is skipped)
   // Values of folded constants (TflTensor::data points into them; moving the outer vector keeps
   // each inner buffer where it is).
@@ -444,8 +441,8 @@ bool Importer::run() {
     graph_->outputs.push_back(id);
   }
   graph_->metadata["source_format"] = "tflite";
-  if (inexact_channels_ > 0)
-    graph_->metadata["tflite_rescaled_weight_channels"] = std::to_string(inexact_channels_);
+  if (wide_channels_ > 0)
+    graph_->metadata["tflite_wide_weight_channels"] = std::to_string(wide_channels_);
   return true;
 }
 
@@ -912,37 +909,6 @@ bool Importer::map_op(const tfl::Operator* op, int32_t code) {
                  "'). Supported ops: " + tflite_supported_ops());
 }
 
-// A rescaled weight channel (see to_symmetric_int8) rounds each w / factor to nearest; the op's
-// accumulator then errs by sum_k e_k * (x_k - zp_x) with e_k the rounding errors. Their sum times
-// the mean input is the part that grows with the kernel size, so flip the roundings nearest to a
-// tie (the least added error per weight, each weight still within one step) until the channel's
-// error sum is within half a step of zero.
-void balance_rescaled_rounding(const WeightLayout& layout, const std::vector<int32_t>& centered,
-                               const std::vector<double>& factor, std::vector<int8_t>* w8) {
-  for (int64_t c = 0; c < layout.channels; ++c) {
-    if (factor[c] == 1.0) continue;
-    std::vector<std::pair<double, int64_t>> error(layout.per_channel);  // (w8 - w / f, index)
-    double sum = 0.0;
-    for (int64_t k = 0; k < layout.per_channel; ++k) {
-      const int64_t i = layout.index(c, k);
-      error[k] = {(*w8)[i] - centered[i] / factor[c], i};
-      sum += error[k].first;
-    }
-    const int step = sum > 0.0 ? -1 : 1;
-    // Most positive errors first when rounding down, most negative first when rounding up.
-    std::sort(error.begin(), error.end(), [&](const auto& a, const auto& b) {
-      return step < 0 ? a.first > b.first : a.first < b.first;
-    });
-    for (const auto& [e, i] : error) {
-      if (std::fabs(sum) <= 0.5 || e * step >= 0.0) break;
-      const int v = (*w8)[i] + step;
-      if (v < -127 || v > 127) continue;
-      (*w8)[i] = static_cast<int8_t>(v);
-      sum += step;
-    }
-  }
-}
-
 bool Importer::map_gemm(const tfl::Operator* op, int32_t code) {
   const auto& ins = *op->inputs();
   const int x_tfl = ins[0], y_tfl = (*op->outputs())[0];
@@ -1095,26 +1061,22 @@ bool Importer::map_gemm(const tfl::Operator* op, int32_t code) {
     }
   }
   std::vector<int8_t> w8;
-  std::vector<double> rescaled;
-  const int inexact = to_symmetric_int8(layout, centered, &w_scales, &w8, &rescaled);
-  if (inexact > 0) balance_rescaled_rounding(layout, centered, rescaled, &w8);
-  if (inexact > 0 && options_.verbose)
-    fprintf(stderr, "tflite: %s: %d of %lld weight channels rescaled to fit symmetric int8\n",
-            out.name.c_str(), inexact, static_cast<long long>(oc));
-  inexact_channels_ += inexact;
+  const int wide =
+      split_wide_channels(layout, centered, &w8, &out.wide_channels, &out.wide_weights);
+  if (wide > 0 && options_.verbose)
+    fprintf(stderr, "tflite: %s: %d of %lld weight channels need more than 8 bits\n",
+            out.name.c_str(), wide, static_cast<long long>(oc));
+  wide_channels_ += wide;
+  if (w_scales.size() == 1 && oc > 1) w_scales.assign(oc, w_scales[0]);
 
   std::vector<int32_t> bias(oc, 0);
   if (b_tfl >= 0) {
     const TflTensor& b = tt(b_tfl);
     if (b.type != tfl::TensorType::INT32) return op_fail("quantized bias must be int32");
-    for (int64_t c = 0; c < oc; ++c) {
-      int32_t v;
-      std::memcpy(&v, b.data + 4 * c, 4);
-      bias[c] = rescaled[c] == 1.0 ? v : static_cast<int32_t>(std::nearbyint(v / rescaled[c]));
-    }
+    std::memcpy(bias.data(), b.data, 4 * oc);
   }
   const int32_t zx = int8_zero_point(x_tfl);
-  std::vector<int32_t> folded = fold_bias(layout, bias, w8.data(), zx);
+  std::vector<int32_t> folded = fold_bias(layout, bias, centered.data(), zx);
   const float sx = scale_of(x_tfl), sy = scale_of(y_tfl);
   out.multiplier = requant_multipliers(sx, w_scales, sy, oc);
   activation_range_quantized(act, sy, int8_zero_point(y_tfl), &out.q_min, &out.q_max);

@@ -40,15 +40,19 @@ struct Tensor {
   size_t num_elements() const;
   size_t size_bytes() const { return num_elements() * dtype_size(dtype); }
   template <class T>
-  const T* as() const { return reinterpret_cast<const T*>(data.data()); }
+  const T* as() const {
+    return reinterpret_cast<const T*>(data.data());
+  }
   template <class T>
-  T* as() { return reinterpret_cast<T*>(data.data()); }
+  T* as() {
+    return reinterpret_cast<T*>(data.data());
+  }
 };
 
 struct Op {
   OpType type = OpType::Conv2D;
   std::string name;
-  std::vector<int> inputs;   // tensor indices; -1 for an absent optional input
+  std::vector<int> inputs;  // tensor indices; -1 for an absent optional input
   std::vector<int> outputs;
   fb::OpOptionsUnion options;  // e.g. options.AsConv2DOptions()
   Activation activation = Activation::None;
@@ -58,6 +62,11 @@ struct Op {
   std::vector<float> multiplier;  // int8 GEMM-like ops: s_in * s_w[c] / s_out
   std::vector<uint8_t> lut;       // Lut: 256 int8; Softmax int8: 256 float32
   bool keep_float = false;
+  // int8 Conv2D / DepthwiseConv2D / FullyConnected: output channels whose weights need more
+  // than 8 bits (schema WideChannels), strictly ascending, and their int16 weights,
+  // [channels][weights per output channel] in the op's tap order.
+  std::vector<int32_t> wide_channels;
+  std::vector<int16_t> wide_weights;
 };
 
 struct Graph {

@@ -175,7 +175,10 @@ bool validate_gemm_like(const Graph& g, int index, std::string* error) {
                   label + ": weights shape " + shape_string(w.shape) + " has the wrong rank");
   }
   if (op.type != OpType::FullyConnected && !validate_conv_shapes(g, index, error)) return false;
-  if (!is_int8_op(g, op)) return true;
+  if (!is_int8_op(g, op)) {
+    if (!op.wide_channels.empty()) return fail(error, label + ": wide channels on a float op");
+    return true;
+  }
   if (!w.is_constant || w.dtype != DType::Int8)
     return fail(error, label + ": int8 op needs constant int8 weights");
   size_t n, k;
@@ -190,6 +193,16 @@ bool validate_gemm_like(const Graph& g, int index, std::string* error) {
     return fail(error, label + ": needs 1 or " + std::to_string(n) +
                            " requantization multipliers, has " +
                            std::to_string(op.multiplier.size()));
+  for (size_t i = 0; i < op.wide_channels.size(); ++i) {
+    const int32_t c = op.wide_channels[i];
+    if (c < 0 || static_cast<size_t>(c) >= n || (i > 0 && c <= op.wide_channels[i - 1]))
+      return fail(error, label + ": wide channels must be ascending output channels below " +
+                             std::to_string(n));
+  }
+  if (op.wide_weights.size() != op.wide_channels.size() * k)
+    return fail(error, label + ": " + std::to_string(op.wide_channels.size()) +
+                           " wide channels need " + std::to_string(op.wide_channels.size() * k) +
+                           " int16 weights, has " + std::to_string(op.wide_weights.size()));
   return true;
 }
 
@@ -442,13 +455,15 @@ bool serialize(const Graph& graph, const SerializeOptions& options, std::vector<
     if (f != PackFamily::RowMajor &&
         std::find(families.begin(), families.end(), f) == families.end())
       families.push_back(f);
-  std::vector<fb::Buffer> multiplier_data(num_ops), lut_data(num_ops);
+  std::vector<fb::Buffer> multiplier_data(num_ops), lut_data(num_ops), wide_data(num_ops);
   std::vector<std::vector<PackedBlob>> packed(num_ops);
   for (int i = 0; i < num_ops; ++i) {
     const Op& op = graph.ops[i];
     if (!op.multiplier.empty())
       multiplier_data[i] = data.add(op.multiplier.data(), op.multiplier.size() * sizeof(float));
     if (!op.lut.empty()) lut_data[i] = data.add(op.lut.data(), op.lut.size());
+    if (!op.wide_channels.empty())
+      wide_data[i] = data.add(op.wide_weights.data(), op.wide_weights.size() * sizeof(int16_t));
     if (!is_packable(graph, op)) continue;
     const Tensor& weights = graph.tensors[op.inputs[1]];
     size_t n, k;
@@ -496,12 +511,15 @@ bool serialize(const Graph& graph, const SerializeOptions& options, std::vector<
       for (const PackedBlob& blob : packed[i])
         blobs.push_back(fb::CreatePackedWeights(*fbb, blob.family, &blob.buffer));
       const size_t scratch_offset = buffer_of_scratch[i] >= 0 ? offsets[buffer_of_scratch[i]] : 0;
+      flatbuffers::Offset<fb::WideChannels> wide = 0;
+      if (!op.wide_channels.empty())
+        wide = fb::CreateWideChannelsDirect(*fbb, &op.wide_channels, &wide_data[i]);
       operators.push_back(fb::CreateOperatorDirect(
           *fbb, op.type, op.name.c_str(), &op.inputs, &op.outputs, op.options.type,
           op.options.Pack(*fbb), op.activation, op.act_min, op.act_max, op.q_min, op.q_max,
           op.multiplier.empty() ? nullptr : &multiplier_data[i],
           op.lut.empty() ? nullptr : &lut_data[i], blobs.empty() ? nullptr : &blobs, scratch_offset,
-          scratch_size[i], op.keep_float));
+          scratch_size[i], op.keep_float, wide));
     }
     std::vector<flatbuffers::Offset<fb::KeyValue>> metadata;
     for (const auto& [key, value] : graph.metadata)

@@ -96,9 +96,11 @@ void gather_row(const Conv2DQs8Params& p, size_t b, int oh, int ow, int8_t* row)
   }
 }
 
-// Writes the im2col rows of `rows` consecutive output pixels starting at flat index `first`
-// (over batch*out_h*out_w), walking (b, oh, ow) instead of dividing per pixel.
+// Writes the im2col rows (k bytes apart, extra columns last) of `rows` consecutive output
+// pixels starting at flat index `first` (over batch*out_h*out_w), walking (b, oh, ow) instead of
+// dividing per pixel.
 void gather_tile(const Conv2DQs8Params& p, size_t first, size_t rows, size_t k, int8_t* a) {
+  const size_t taps = k - static_cast<size_t>(p.extra_count);
   const ref::ConvGeometry& g = p.g;
   const size_t pixels_per_image = static_cast<size_t>(g.out_h) * g.out_w;
   size_t b = first / pixels_per_image;
@@ -106,6 +108,7 @@ void gather_tile(const Conv2DQs8Params& p, size_t first, size_t rows, size_t k, 
   int ow = static_cast<int>(first % g.out_w);
   for (size_t r = 0; r < rows; ++r, a += k) {
     gather_row(p, b, oh, ow, a);
+    for (int e = 0; e < p.extra_count; ++e) a[taps + e] = a[p.extra_columns[e]];
     if (++ow == g.out_w) {
       ow = 0;
       if (++oh == g.out_h) oh = 0, ++b;
@@ -116,7 +119,7 @@ void gather_tile(const Conv2DQs8Params& p, size_t first, size_t rows, size_t k, 
 GemmQs8Params gemm_params(const Conv2DQs8Params& p) {
   GemmQs8Params gp;
   gp.n = static_cast<size_t>(p.g.out_c);
-  gp.k = gemm_k(p.g);
+  gp.k = gemm_k(p.g) + static_cast<size_t>(p.extra_count);
   gp.w = p.w;
   gp.bias = p.bias;
   gp.packed = p.packed;
@@ -133,10 +136,10 @@ GemmQs8Params gemm_params(const Conv2DQs8Params& p) {
 
 }  // namespace
 
-size_t conv2d_qs8_scratch_size(const ref::ConvGeometry& g) {
-  if (is_direct_1x1(g)) return 0;
+size_t conv2d_qs8_scratch_size(const ref::ConvGeometry& g, int extra_count) {
+  if (is_direct_1x1(g) && extra_count == 0) return 0;
   const size_t pixels = static_cast<size_t>(g.batch) * g.out_h * g.out_w;
-  return std::min(pixels, kIm2colTileRows) * gemm_k(g);
+  return std::min(pixels, kIm2colTileRows) * (gemm_k(g) + static_cast<size_t>(extra_count));
 }
 
 void conv2d_qs8(const GemmQs8Kernel& kernel, const Conv2DQs8Params& p) {
@@ -144,7 +147,7 @@ void conv2d_qs8(const GemmQs8Kernel& kernel, const Conv2DQs8Params& p) {
   const size_t pixel_end = std::min(p.pixel_end, pixels);
   if (p.pixel_begin >= pixel_end) return;
   GemmQs8Params gp = gemm_params(p);
-  if (is_direct_1x1(p.g)) {
+  if (is_direct_1x1(p.g) && p.extra_count == 0) {
     gp.m = pixel_end - p.pixel_begin;
     gp.a = p.x + p.pixel_begin * gp.k;
     gp.a_stride = gp.k;

@@ -69,12 +69,6 @@ struct PixelWalker {
   }
 };
 
-int32_t dot_s8_s16(const int8_t* x, const int16_t* w, size_t n) {
-  int32_t sum = 0;
-  for (size_t i = 0; i < n; ++i) sum += static_cast<int32_t>(x[i]) * static_cast<int32_t>(w[i]);
-  return sum;
-}
-
 // y[i * stride] = requantized channel `channel` of acc[i], for i < n.
 void requantize_block(const int32_t* acc, int n, const int32_t* bias, const Requant& rq,
                       int channel, int8_t* y, size_t stride) {
@@ -154,34 +148,14 @@ void conv2d_qs8(const ConvGeometry& g, const int8_t* x, int32_t x_zero_point, co
 void conv2d_qs8_wide(const ConvGeometry& g, size_t pixel_begin, size_t pixel_end, const int8_t* x,
                      int32_t x_zero_point, const WideChannels& wide, const int32_t* bias,
                      const Requant& rq, int8_t* y) {
-  const int group_in_c = g.in_c / g.groups;
-  const size_t per_channel = static_cast<size_t>(g.kernel_h) * g.kernel_w * group_in_c;
-  // With one group and no dilation, each kernel row reads kernel_w * in_c contiguous input
-  // bytes against as many contiguous weights: a dot product the compiler vectorizes.
-  const bool contiguous_rows = g.groups == 1 && g.dilation_w == 1;
-  const size_t row_span = static_cast<size_t>(g.kernel_w) * g.in_c;
+  const size_t per_channel = static_cast<size_t>(g.kernel_h) * g.kernel_w * (g.in_c / g.groups);
   int32_t acc[kWideBlock];
   for (size_t p0 = pixel_begin; p0 < pixel_end; p0 += kWideBlock) {
     const int n = static_cast<int>(std::min<size_t>(kWideBlock, pixel_end - p0));
     for (int j = 0; j < wide.count; ++j) {
       const int oc = wide.channels[j];
       const int16_t* w = wide.weights + j * per_channel;
-      PixelWalker at(g, p0);
-      for (int i = 0; i < n; ++i, at.next(g)) {
-        const size_t p = p0 + i, b = at.b;
-        const int oh = at.oh, ow = at.ow;
-        const int ih0 = input_row(g, oh, 0), iw0 = input_col(g, ow, 0);
-        if (!contiguous_rows || ih0 < 0 || iw0 < 0 || input_row(g, oh, g.kernel_h - 1) >= g.in_h ||
-            iw0 + g.kernel_w > g.in_w) {
-          acc[i] = conv_accumulate(g, x, x_zero_point, p, oc, w);
-          continue;
-        }
-        int32_t sum = 0;
-        for (int kh = 0; kh < g.kernel_h; ++kh)
-          sum += dot_s8_s16(x + ((b * g.in_h + ih0 + kh * g.dilation_h) * g.in_w + iw0) * g.in_c,
-                            w + kh * row_span, row_span);
-        acc[i] = sum;
-      }
+      for (int i = 0; i < n; ++i) acc[i] = conv_accumulate(g, x, x_zero_point, p0 + i, oc, w);
       requantize_block(acc, n, bias, rq, oc, y + p0 * g.out_c + oc, g.out_c);
     }
   }
@@ -231,32 +205,34 @@ void dwconv2d_qs8(const ConvGeometry& g, const int8_t* x, int32_t x_zero_point, 
 void dwconv2d_qs8_wide(const ConvGeometry& g, size_t pixel_begin, size_t pixel_end, const int8_t* x,
                        int32_t x_zero_point, const WideChannels& wide, const int32_t* bias,
                        const Requant& rq, int8_t* y) {
-  const size_t per_channel = static_cast<size_t>(g.kernel_h) * g.kernel_w;
+  const int taps = g.kernel_h * g.kernel_w;
+  // Input offsets of the taps from the window's corner; larger kernels take the general path.
+  constexpr int kMaxTaps = 64;
+  size_t tap_offset[kMaxTaps];
+  for (int t = 0; t < taps && t < kMaxTaps; ++t)
+    tap_offset[t] = (static_cast<size_t>(t / g.kernel_w) * g.dilation_h * g.in_w +
+                     static_cast<size_t>(t % g.kernel_w) * g.dilation_w) *
+                    g.in_c;
   int32_t acc[kWideBlock];
   for (size_t p0 = pixel_begin; p0 < pixel_end; p0 += kWideBlock) {
     const int n = static_cast<int>(std::min<size_t>(kWideBlock, pixel_end - p0));
     for (int j = 0; j < wide.count; ++j) {
       const int oc = wide.channels[j];
-      const int16_t* w = wide.weights + j * per_channel;
+      const int16_t* w = wide.weights + static_cast<size_t>(j) * taps;
       PixelWalker at(g, p0);
       for (int i = 0; i < n; ++i, at.next(g)) {
-        const size_t p = p0 + i, b = at.b;
-        const int oh = at.oh, ow = at.ow;
-        const int ih0 = input_row(g, oh, 0), iw0 = input_col(g, ow, 0);
-        if (ih0 < 0 || iw0 < 0 || input_row(g, oh, g.kernel_h - 1) >= g.in_h ||
-            input_col(g, ow, g.kernel_w - 1) >= g.in_w) {
-          acc[i] = dwconv_accumulate(g, x, x_zero_point, p, oc, w, 1);
+        const int ih0 = input_row(g, at.oh, 0), iw0 = input_col(g, at.ow, 0);
+        if (taps > kMaxTaps || ih0 < 0 || iw0 < 0 ||
+            input_row(g, at.oh, g.kernel_h - 1) >= g.in_h ||
+            input_col(g, at.ow, g.kernel_w - 1) >= g.in_w) {
+          acc[i] = dwconv_accumulate(g, x, x_zero_point, p0 + i, oc, w, 1);
           continue;
         }
-        const int8_t* x_channel =
-            x + ((b * g.in_h + ih0) * g.in_w + iw0) * g.in_c + oc / g.depth_multiplier;
+        const int8_t* corner =
+            x + ((at.b * g.in_h + ih0) * g.in_w + iw0) * g.in_c + oc / g.depth_multiplier;
         int32_t sum = 0;
-        for (int kh = 0; kh < g.kernel_h; ++kh)
-          for (int kw = 0; kw < g.kernel_w; ++kw)
-            sum += static_cast<int32_t>(x_channel[(static_cast<size_t>(kh) * g.dilation_h * g.in_w +
-                                                   static_cast<size_t>(kw) * g.dilation_w) *
-                                                  g.in_c]) *
-                   static_cast<int32_t>(w[kh * g.kernel_w + kw]);
+        for (int t = 0; t < taps; ++t)
+          sum += static_cast<int32_t>(corner[tap_offset[t]]) * static_cast<int32_t>(w[t]);
         acc[i] = sum;
       }
       requantize_block(acc, n, bias, rq, oc, y + p0 * g.out_c + oc, g.out_c);

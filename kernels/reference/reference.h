@@ -78,9 +78,10 @@ void conv2d_f32(const ConvGeometry& g, const float* x, const float* w, const flo
                 float act_min, float act_max, float* y);
 
 // Output channels whose weights need more than 8 bits: legacy TFLite models quantize weights
-// per tensor to asymmetric uint8, so w - zp spans up to [-255, 255]. The runtime runs the op's
-// kernel as usual (it writes placeholders for these channels), then recomputes just these
-// channels, exactly, for output pixels [pixel_begin, pixel_end) of batch * out_h * out_w.
+// per tensor to asymmetric uint8, so w - zp spans up to [-255, 255]. Ops that run through a GEMM
+// compute them inside it (extra im2col columns, kernels/conv2d); depthwise and grouped convs run
+// their kernel as usual (it writes placeholders for these channels), then recompute just these
+// channels here, exactly, for output pixels [pixel_begin, pixel_end) of batch * out_h * out_w.
 // FullyConnected is the 1x1 conv with batch = rows, in_c = K, out_c = N.
 struct WideChannels {
   int count = 0;

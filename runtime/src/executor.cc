@@ -21,31 +21,18 @@ struct Task {
   const OpState* st;
 };
 
-// Recomputes the op's wide channels (schema WideChannels) for output pixels [begin, end), on the
-// thread that wrote those pixels.
+// Recomputes the wide channels (schema WideChannels) of an op that does not run them inside its
+// GEMM (see plan_wide) for output pixels [begin, end), on the thread that wrote them.
 void run_wide(const OpState& st, const ref::WideChannels& wide, size_t begin, size_t end) {
   if (wide.count == 0 || begin >= end) return;
   const auto* x = static_cast<const int8_t*>(st.in0);
   const auto* bias = static_cast<const int32_t*>(st.bias);
   auto* y = static_cast<int8_t*>(st.out);
   if (st.kind == ExecKind::kDwKernel || st.kind == ExecKind::kDwRefQs8) {
-    ref::dwconv2d_qs8_wide(st.wide_conv, begin, end, x, st.x_zero_point, wide, bias, st.rq, y);
+    ref::dwconv2d_qs8_wide(st.conv, begin, end, x, st.x_zero_point, wide, bias, st.rq, y);
   } else {
-    ref::conv2d_qs8_wide(st.wide_conv, begin, end, x, st.x_zero_point, wide, bias, st.rq, y);
+    ref::conv2d_qs8_wide(st.conv, begin, end, x, st.x_zero_point, wide, bias, st.rq, y);
   }
-}
-
-// The wide channels inside output channels [n_begin, n_end) (they are ascending).
-ref::WideChannels wide_in_columns(const OpState& st, size_t n_begin, size_t n_end) {
-  ref::WideChannels sub = st.wide;
-  int first = 0;
-  while (first < sub.count && static_cast<size_t>(sub.channels[first]) < n_begin) ++first;
-  int last = first;
-  while (last < sub.count && static_cast<size_t>(sub.channels[last]) < n_end) ++last;
-  sub.count = last - first;
-  sub.channels += first;
-  sub.weights += static_cast<size_t>(first) * st.k;
-  return sub;
 }
 
 void run_conv_gemm(void* ctx, int t, int n) {
@@ -64,8 +51,9 @@ void run_conv_gemm(void* ctx, int t, int n) {
   p.rq = st.rq;
   p.y = static_cast<int8_t*>(st.out);
   p.scratch = reinterpret_cast<int8_t*>(op_scratch(task.session, st, t));
+  p.extra_columns = st.extra_columns;
+  p.extra_count = st.extra_count;
   conv2d_qs8(*st.gemm, p);
-  run_wide(st, st.wide, p.pixel_begin, p.pixel_end);
 }
 
 void run_fc_gemm(void* ctx, int t, int n) {
@@ -95,8 +83,6 @@ void run_fc_gemm(void* ctx, int t, int n) {
     p.c = c + row_begin * st.n;
     p.n_begin = 0;
     p.n_end = st.n;
-    st.gemm->run(p);
-    run_wide(st, st.wide, row_begin, row_end);
   } else {
     // Few rows (GEMV): split N in whole nr blocks.
     const size_t nr = st.gemm->nr ? st.gemm->nr : 1;
@@ -108,9 +94,8 @@ void run_fc_gemm(void* ctx, int t, int n) {
     p.c = c;
     p.n_begin = block_begin * nr;
     p.n_end = block_end * nr < st.n ? block_end * nr : st.n;
-    st.gemm->run(p);
-    run_wide(st, wide_in_columns(st, p.n_begin, p.n_end), 0, st.m);
   }
+  st.gemm->run(p);
 }
 
 void run_dwconv(void* ctx, int t, int n) {

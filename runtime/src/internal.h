@@ -178,10 +178,11 @@ struct OpState {
   // int8 Add/Sub/Mul, pooling, global Mean (as pool), Lut for the session's ISA (null: reference)
   const ElementwiseQs8Kernels* ew = nullptr;
   const void* packed = nullptr;
-  // Wide channels (legacy uint8 weights), recomputed after the kernel over the same pixels;
-  // wide_conv is st.conv, or for ops run as a GEMM the 1x1 conv over m rows.
+  // Wide channels (legacy uint8 weights): through the GEMM as extra columns (kConvGemm), or
+  // recomputed after the kernel over the same pixels (`wide`, geometry `conv`).
+  const int32_t* extra_columns = nullptr;
+  int extra_count = 0;
   ref::WideChannels wide;
-  ref::ConvGeometry wide_conv;
   size_t m = 0, n = 0, k = 0;
   size_t count = 0;  // elements (unary, quantize, copy bytes)
   // Per-thread scratch: slot 0 is the planned scratch when it is large enough.

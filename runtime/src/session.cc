@@ -22,6 +22,11 @@ struct OpNeeds {
   size_t scratch = 0;  // per thread
   size_t repack = 0;   // bytes of repacked weights (64-aligned)
   size_t aux = 0;      // bookkeeping bytes (concat arrays, zero bias)
+  struct {             // wide channels run in the GEMM (see plan_wide); 64-aligned byte counts
+    size_t columns = 0, row_major = 0, packed = 0;
+    bool row_major_in_arena = false;
+    size_t total() const { return columns + (row_major_in_arena ? 0 : row_major) + packed; }
+  } wide;
 };
 
 struct Layout {
@@ -53,19 +58,104 @@ void fill_int8_requant(const octet_model& m, const OpDesc& op, int out_channels,
   st->qmax = st->rq.qmax;
 }
 
-// Ops run as a GEMM over rows (FullyConnected, pointwise conv) recompute wide channels as the
-// 1x1 conv over those rows.
-void set_wide_channels(const OpDesc& op, OpState* st) {
-  st->wide = op.wide;
-  st->wide_conv = st->conv;
-  if (st->kind == ExecKind::kFcGemm || st->kind == ExecKind::kFcRefQs8) {
-    ref::ConvGeometry& g = st->wide_conv;
-    g = ref::ConvGeometry();
-    g.batch = static_cast<int>(st->m);
-    g.in_h = g.in_w = g.out_h = g.out_w = 1;
-    g.in_c = static_cast<int>(st->k);
-    g.out_c = static_cast<int>(st->n);
+// ---- Wide channels (schema WideChannels: weights that need 9 bits) ----
+// Ops that run through a GEMM kernel (Conv2D groups 1, FullyConnected) run them exactly inside
+// the int8 GEMM: each 9-bit weight splits into int8 parts (clamped to [-127, 127], then the rest,
+// at most 127 per part), and the conv driver's gather repeats the input column once per extra
+// part (Conv2DQs8Params::extra_columns); the extended weights are built and packed at session
+// creation. Pointwise convs and FullyConnected, which read their input in place otherwise, go
+// through that gather too: on coral's uint8 MobileNetV2 (1-3 extra columns per op) the copy
+// costs less than recomputing the channels. Depthwise and grouped convs recompute those
+// channels after their kernel (ref::*_wide).
+
+// Parts after the first that weight v needs: |v| <= 127: 0, <= 254: 1, 255: 2.
+int extra_parts(int v) {
+  const int a = v < 0 ? -v : v;
+  return a <= 127 ? 0 : (a - 127 + 126) / 127;
+}
+
+// Extra parts of input column kk: the most any wide channel's weight there needs.
+int column_parts(const ref::WideChannels& wide, size_t k, size_t kk) {
+  int parts = 0;
+  for (int j = 0; j < wide.count; ++j) {
+    const int p = extra_parts(wide.weights[j * k + kk]);
+    parts = p > parts ? p : parts;
   }
+  return parts;
+}
+
+// Sets how the op's wide channels run, and what that needs beyond the planned arena.
+void plan_wide(const octet_model& m, const OpDesc& op, Isa isa, OpState* st, OpNeeds* needs) {
+  if (op.wide.count == 0) return;
+  if (st->kind != ExecKind::kConvGemm) {  // recomputed after the kernel
+    st->wide = op.wide;
+    if (st->kind == ExecKind::kFcRefQs8) {  // as the 1x1 conv over m rows
+      ref::ConvGeometry& g = st->conv;
+      g.batch = static_cast<int>(st->m);
+      g.in_h = g.in_w = g.out_h = g.out_w = 1;
+      g.in_c = static_cast<int>(st->k);
+      g.out_c = static_cast<int>(st->n);
+    }
+    return;
+  }
+  const size_t n = op.gemm_n, k = op.gemm_k;
+  int extra = 0;
+  for (size_t kk = 0; kk < k; ++kk) extra += column_parts(op.wide, k, kk);
+  st->extra_count = extra;
+  needs->scratch = conv2d_qs8_scratch_size(st->conv, extra);
+  const size_t k_ext = k + static_cast<size_t>(extra);
+  const PackFamily family = st->gemm->family;
+  needs->wide.columns = align_up(sizeof(int32_t) * static_cast<size_t>(extra), kAlign);
+  needs->wide.row_major = align_up(n * k_ext, kAlign);
+  needs->wide.packed = family == PackFamily::kRowMajor
+                           ? 0
+                           : align_up(gemm_qs8_packed_size(family, n, k_ext), kAlign);
+  // A packed kernel reads only the packed copy: the row-major one is built in the (still unused)
+  // activation arena when it fits there.
+  needs->wide.row_major_in_arena = needs->wide.packed != 0 && n * k_ext <= m.arena_used;
+  (void)isa;
+}
+
+// Builds the extended weights of a wide GEMM op in `dst` (needs.wide bytes) and points st at
+// them. `activations` is the session's activation arena (scratch space at creation).
+uint8_t* build_wide(const OpDesc& op, const OpNeeds& needs, uint8_t* activations, uint8_t* dst,
+                    OpState* st) {
+  const size_t n = op.gemm_n, k = op.gemm_k, k_ext = k + static_cast<size_t>(st->extra_count);
+  auto* columns = reinterpret_cast<int32_t*>(dst);
+  dst += needs.wide.columns;
+  int8_t* w = reinterpret_cast<int8_t*>(needs.wide.row_major_in_arena ? activations : dst);
+  if (!needs.wide.row_major_in_arena) dst += needs.wide.row_major;
+  size_t e = 0;  // extra column index
+  for (size_t kk = 0; kk < k; ++kk)
+    for (int part = column_parts(op.wide, k, kk); part > 0; --part)
+      columns[e++] = static_cast<int32_t>(kk);
+  const auto* w8 = static_cast<const int8_t*>(st->weights);
+  for (size_t c = 0; c < n; ++c) {
+    memcpy(w + c * k_ext, w8 + c * k, k);
+    memset(w + c * k_ext + k, 0, k_ext - k);
+  }
+  for (int j = 0; j < op.wide.count; ++j) {
+    int8_t* row = w + static_cast<size_t>(op.wide.channels[j]) * k_ext;
+    const int16_t* wide = op.wide.weights + static_cast<size_t>(j) * k;
+    for (size_t kk = 0, extra = k; kk < k; ++kk) {
+      int rest = wide[kk];
+      const int parts = 1 + column_parts(op.wide, k, kk);
+      for (int part = 0; part < parts; ++part) {
+        const int v = rest < -127 ? -127 : rest > 127 ? 127 : rest;
+        row[part == 0 ? kk : extra + part - 1] = static_cast<int8_t>(v);
+        rest -= v;
+      }
+      extra += parts - 1;
+    }
+  }
+  st->extra_columns = columns;
+  st->weights = w;
+  if (needs.wide.packed != 0) {
+    gemm_qs8_pack(st->gemm->family, n, k_ext, w, static_cast<const int32_t*>(st->bias), dst);
+    st->packed = dst;
+    dst += needs.wide.packed;
+  }
+  return dst;
 }
 
 // Rewrites a broadcast so that its first dimension is worth splitting across threads:
@@ -146,7 +236,8 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
         if (st->dw) needs->scratch = dwconv_qs8_scratch_size(st->dw->isa, g);
       } else if (op.uses_gemm && (st->gemm = pick_gemm(isa))) {
         if (g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
-            g.pad_top == 0 && g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w) {
+            g.pad_top == 0 && g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w &&
+            op.wide.count == 0) {
           // A pointwise conv is a plain GEMM over pixels: run it as one, so that few
           // pixels (e.g. 1x1 feature maps) still split across threads by N.
           st->kind = ExecKind::kFcGemm;
@@ -160,7 +251,6 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
       } else {
         st->kind = ExecKind::kConvRefQs8;
       }
-      set_wide_channels(op, st);
       break;
     }
     case OpType::FullyConnected: {
@@ -177,7 +267,16 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
       fill_int8_requant(m, op, static_cast<int>(st->n), st);
       st->gemm = pick_gemm(isa);
       st->kind = st->gemm ? ExecKind::kFcGemm : ExecKind::kFcRefQs8;
-      set_wide_channels(op, st);
+      if (st->gemm && op.wide.count > 0) {
+        // Wide channels run in the GEMM through the conv driver's gather (plan_wide): as the
+        // 1x1 conv over m rows.
+        ref::ConvGeometry& g = st->conv;
+        g.batch = static_cast<int>(st->m);
+        g.in_h = g.in_w = g.out_h = g.out_w = 1;
+        g.in_c = static_cast<int>(st->k);
+        g.out_c = static_cast<int>(st->n);
+        st->kind = ExecKind::kConvGemm;
+      }
       break;
     }
     case OpType::Add:
@@ -344,8 +443,9 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
     }
   }
 
-  if (st->gemm && st->gemm->family != PackFamily::kRowMajor &&
-      !op.packed[static_cast<int>(st->gemm->family)]) {
+  plan_wide(m, op, isa, st, needs);
+  if (st->gemm && st->gemm->family != PackFamily::kRowMajor && st->extra_columns == nullptr &&
+      needs->wide.total() == 0 && !op.packed[static_cast<int>(st->gemm->family)]) {
     needs->repack = align_up(gemm_qs8_packed_size(st->gemm->family, op.gemm_n, op.gemm_k), kAlign);
   }
 }
@@ -404,7 +504,7 @@ Layout compute_layout(const octet_model& m, Isa isa, int threads) {
     OpNeeds needs;
     prepare_op(m, i, isa, &st, &needs);
     aux += needs.aux;
-    repack += needs.repack;
+    repack += needs.repack + needs.wide.total();
     if (needs.scratch > max_scratch) max_scratch = needs.scratch;
     if (needs.scratch > m.ops[i].scratch_size) slot0_needed = true;
   }
@@ -529,7 +629,10 @@ octet_status octet_session_create(const octet_model* model, const octet_session_
       st->scratch_need = needs.scratch;
       if (op.scratch_size >= needs.scratch) st->scratch0 = s->activations + op.scratch_offset;
     }
-    if (st->gemm && st->gemm->family != PackFamily::kRowMajor) {
+    if (needs.wide.total() != 0) {
+      repack = build_wide(op, needs, s->activations, repack, st);
+      s->repacked = 1;
+    } else if (st->gemm && st->gemm->family != PackFamily::kRowMajor) {
       const int family = static_cast<int>(st->gemm->family);
       if (op.packed[family]) {
         st->packed = op.packed[family];

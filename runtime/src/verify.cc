@@ -121,6 +121,10 @@ octet_status OpChecker::gemm_like_int8(const TensorDesc* x, const TensorDesc* w,
                   static_cast<unsigned long long>(per_channel),
                   static_cast<unsigned long long>(op_.wide.count * per_channel * 2),
                   static_cast<unsigned long long>(op_.wide_weights_size));
+    for (uint64_t i = 0; i < op_.wide.count * per_channel; ++i)
+      if (op_.wide.weights[i] < -255 || op_.wide.weights[i] > 255)
+        return fail("wide weight %llu is %d, outside [-255, 255]",
+                    static_cast<unsigned long long>(i), op_.wide.weights[i]);
     op_.wide_checked = true;
   }
   return q_range();

@@ -372,6 +372,14 @@ TEST(Loader, WideChannelsAreChecked) {
   expect_rejected(
       [&](TestModel& m) {
         set_wide(m, {3}, 72);
+        std::vector<int16_t> w(72, 256);
+        m.model.operators[0]->wide->weights =
+            std::make_unique<fb::Buffer>(m.add_data(w.data(), w.size() * 2));
+      },
+      "outside [-255, 255]");
+  expect_rejected(
+      [&](TestModel& m) {
+        set_wide(m, {3}, 72);
         set_size(*m.model.operators[0]->wide->weights, 1 << 30);
       },
       "outside the data section");

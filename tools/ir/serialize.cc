@@ -199,6 +199,9 @@ bool validate_gemm_like(const Graph& g, int index, std::string* error) {
       return fail(error, label + ": wide channels must be ascending output channels below " +
                              std::to_string(n));
   }
+  for (int16_t v : op.wide_weights)
+    if (v < -255 || v > 255)
+      return fail(error, label + ": wide weight " + std::to_string(v) + " outside [-255, 255]");
   if (op.wide_weights.size() != op.wide_channels.size() * k)
     return fail(error, label + ": " + std::to_string(op.wide_channels.size()) +
                            " wide channels need " + std::to_string(op.wide_channels.size() * k) +

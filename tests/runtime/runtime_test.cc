@@ -135,67 +135,84 @@ TEST(RuntimeConv, StoredPackingIsUsedAndMissingOneIsRepacked) {
   EXPECT_EQ(ya, yb);
 }
 
-TEST(RuntimeDepthwise, MatchesReference) {
+// Depthwise 3x3, stride 2, pad 1, multiplier 2: 12 -> 24 channels on 11x7 -> 6x4. Returns the
+// model (not yet planned), the layer ([C][taps] weights) and its geometry.
+constexpr int kDwC = 12, kDwH = 11, kDwW = 7, kDwOC = kDwC * 2;
+TestModel depthwise_model(int32_t zx, int32_t zy, QLayer* l, ref::ConvGeometry* g) {
   TestModel tm;
-  const int C = 12, H = 11, W = 7, mult = 2, OC = C * mult;
   const float sx = 0.03f, sy = 0.05f;
-  const int32_t zx = -4, zy = 6;
-  const int x = tm.add_tensor("x", DType::Int8, {1, H, W, C}, {sx}, {zx});
-  QLayer l = make_qlayer(OC, 9, sx, zx, sy, 3);
-  std::vector<int8_t> wt(9 * OC);
-  for (int c = 0; c < OC; ++c)
-    for (int t = 0; t < 9; ++t) wt[t * OC + c] = l.w[c * 9 + t];
-  const int w = tm.add_constant("w", DType::Int8, {3, 3, OC}, wt, l.w_scale, {}, 2);
-  const int b = tm.add_constant("b", DType::Int32, {OC}, l.bias);
-  const int y = tm.add_tensor("y", DType::Int8, {1, 6, 4, OC}, {sy}, {zy});
+  const int x = tm.add_tensor("x", DType::Int8, {1, kDwH, kDwW, kDwC}, {sx}, {zx});
+  *l = make_qlayer(kDwOC, 9, sx, zx, sy, 3);
+  std::vector<int8_t> wt(9 * kDwOC);  // [KH][KW][OC]
+  for (int c = 0; c < kDwOC; ++c)
+    for (int t = 0; t < 9; ++t) wt[t * kDwOC + c] = l->w[c * 9 + t];
+  const int w = tm.add_constant("w", DType::Int8, {3, 3, kDwOC}, wt, l->w_scale, {}, 2);
+  const int b = tm.add_constant("b", DType::Int32, {kDwOC}, l->bias);
+  const int y = tm.add_tensor("y", DType::Int8, {1, 6, 4, kDwOC}, {sy}, {zy});
   auto& op = tm.add_op(OpType::DepthwiseConv2D, {x, w, b}, {y});
   fb::Conv2DOptionsT o;
   o.stride_h = o.stride_w = 2;
   o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = 1;
-  o.depth_multiplier = mult;
+  o.depth_multiplier = 2;
   op.options.Set(o);
-  tm.set_multiplier(op, l.multiplier);
+  tm.set_multiplier(op, l->multiplier);
   tm.model.inputs = {x};
   tm.model.outputs = {y};
+  *g = ref::ConvGeometry();
+  g->in_h = kDwH, g->in_w = kDwW, g->in_c = kDwC, g->out_h = 6, g->out_w = 4, g->out_c = kDwOC;
+  g->kernel_h = g->kernel_w = 3, g->stride_h = g->stride_w = 2, g->pad_top = g->pad_left = 1;
+  g->depth_multiplier = 2;
+  return tm;
+}
+
+TEST(RuntimeDepthwise, MatchesReference) {
+  QLayer l;
+  ref::ConvGeometry g;
+  TestModel tm = depthwise_model(-4, 6, &l, &g);
   tm.plan();
   Loaded loaded(tm);
   ASSERT_TRUE(loaded.model);
-  const auto xs = random_s8(H * W * C, 9, -128, 127);
-  ref::ConvGeometry g;
-  g.in_h = H, g.in_w = W, g.in_c = C, g.out_h = 6, g.out_w = 4, g.out_c = OC;
-  g.kernel_h = g.kernel_w = 3, g.stride_h = g.stride_w = 2, g.pad_top = g.pad_left = 1;
-  g.depth_multiplier = mult;
+  const auto xs = random_s8(kDwH * kDwW * kDwC, 9, -128, 127);
   ref::Requant rq;
   rq.multiplier = l.multiplier.data();
-  rq.zero_point = zy;
-  std::vector<int8_t> expected(6 * 4 * OC);
-  ref::dwconv2d_qs8(g, xs.data(), zx, wt.data(), l.bias.data(), rq, expected.data());
+  rq.zero_point = 6;
+  std::vector<int8_t> wt(9 * kDwOC);
+  for (int c = 0; c < kDwOC; ++c)
+    for (int t = 0; t < 9; ++t) wt[t * kDwOC + c] = l.w[c * 9 + t];
+  std::vector<int8_t> expected(6 * 4 * kDwOC);
+  ref::dwconv2d_qs8(g, xs.data(), -4, wt.data(), l.bias.data(), rq, expected.data());
   for (octet_isa isa : available_isas())
     for (int threads : {1, 2})
       EXPECT_EQ(run_once<int8_t>(loaded.model, isa, threads, xs.data(), xs.size()), expected)
           << octet_isa_name(isa) << " x" << threads;
 }
 
-void expect_fc_matches_reference(int rows, int n, int k) {
+// int8 FullyConnected x [rows][k] -> y [rows][n] (not yet planned); tensor 2 is the bias.
+TestModel fc_model(int rows, int n, int k, int32_t zx, int32_t zy, QLayer* l) {
   TestModel tm;
   const float sx = 0.02f, sy = 0.2f;
-  const int32_t zx = 5, zy = -1;
   const int x = tm.add_tensor("x", DType::Int8, {rows, k}, {sx}, {zx});
-  QLayer l = make_qlayer(n, k, sx, zx, sy, 13);
-  const int w = tm.add_constant("w", DType::Int8, {n, k}, l.w, l.w_scale, {}, 0);
-  const int b = tm.add_constant("b", DType::Int32, {n}, l.bias);
+  *l = make_qlayer(n, k, sx, zx, sy, 13);
+  const int w = tm.add_constant("w", DType::Int8, {n, k}, l->w, l->w_scale, {}, 0);
+  const int b = tm.add_constant("b", DType::Int32, {n}, l->bias);
   const int y = tm.add_tensor("y", DType::Int8, {rows, n}, {sy}, {zy});
   auto& op = tm.add_op(OpType::FullyConnected, {x, w, b}, {y});
-  tm.set_multiplier(op, l.multiplier);
+  tm.set_multiplier(op, l->multiplier);
   tm.model.inputs = {x};
   tm.model.outputs = {y};
+  return tm;
+}
+
+void expect_fc_matches_reference(int rows, int n, int k) {
+  QLayer l;
+  TestModel tm = fc_model(rows, n, k, 5, -1, &l);
   tm.plan();
   Loaded loaded(tm);
   ASSERT_TRUE(loaded.model);
   const auto xs = random_s8(static_cast<size_t>(rows) * k, 17, -128, 127);
   ref::Requant rq;
   rq.multiplier = l.multiplier.data();
-  rq.zero_point = zy;
+  rq.zero_point = -1;
   std::vector<int8_t> expected(static_cast<size_t>(rows) * n);
   ref::fully_connected_qs8(rows, n, k, xs.data(), l.w.data(), l.bias.data(), rq, expected.data());
   for (octet_isa isa : available_isas())
@@ -314,42 +331,20 @@ TEST(RuntimeWideChannels, GroupedConv) {
 }
 
 TEST(RuntimeWideChannels, DepthwiseAndFullyConnected) {
-  // Depthwise 3x3, stride 2, multiplier 2 (the same layer as RuntimeDepthwise).
   {
-    TestModel tm;
-    const int C = 12, H = 11, W = 7, mult = 2, OC = C * mult;
-    const int32_t zx = -128, zy = 6;
-    const int x = tm.add_tensor("x", DType::Int8, {1, H, W, C}, {0.03f}, {zx});
-    QLayer l = make_qlayer(OC, 9, 0.03f, zx, 0.05f, 3);
-    std::vector<int8_t> wt(9 * OC);
-    for (int c = 0; c < OC; ++c)
-      for (int t = 0; t < 9; ++t) wt[t * OC + c] = l.w[c * 9 + t];
-    const int w = tm.add_constant("w", DType::Int8, {3, 3, OC}, wt, l.w_scale, {}, 2);
-    const int b = tm.add_constant("b", DType::Int32, {OC}, l.bias);
-    const int y = tm.add_tensor("y", DType::Int8, {1, 6, 4, OC}, {0.05f}, {zy});
-    auto& op = tm.add_op(OpType::DepthwiseConv2D, {x, w, b}, {y});
-    fb::Conv2DOptionsT o;
-    o.stride_h = o.stride_w = 2;
-    o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = 1;
-    o.depth_multiplier = mult;
-    op.options.Set(o);
-    tm.set_multiplier(op, l.multiplier);
-    tm.model.inputs = {x};
-    tm.model.outputs = {y};
+    QLayer l;
+    ref::ConvGeometry g;
+    TestModel tm = depthwise_model(-128, 6, &l, &g);
     std::vector<int32_t> w32(l.w.begin(), l.w.end()), bias = l.bias;
-    make_wide(tm, b, {1, 2, 17, OC - 1}, 9, zx, &w32, &bias);
+    make_wide(tm, 2, {1, 2, 17, kDwOC - 1}, 9, -128, &w32, &bias);
     tm.plan();
     Loaded loaded(tm);
     ASSERT_TRUE(loaded.model);
-    ref::ConvGeometry g;
-    g.in_h = H, g.in_w = W, g.in_c = C, g.out_h = 6, g.out_w = 4, g.out_c = OC;
-    g.kernel_h = g.kernel_w = 3, g.stride_h = g.stride_w = 2, g.pad_top = g.pad_left = 1;
-    g.depth_multiplier = mult;
     ref::Requant rq;
     rq.multiplier = l.multiplier.data();
-    rq.zero_point = zy;
-    const auto xs = random_s8(H * W * C, 9, -128, 127);
-    const auto expected = naive_conv(g, true, xs, zx, w32, bias, rq);
+    rq.zero_point = 6;
+    const auto xs = random_s8(kDwH * kDwW * kDwC, 9, -128, 127);
+    const auto expected = naive_conv(g, true, xs, -128, w32, bias, rq);
     for (octet_isa isa : available_isas())
       for (int threads : {1, 2, 3})
         EXPECT_EQ(run_once<int8_t>(loaded.model, isa, threads, xs.data(), xs.size()), expected)
@@ -357,20 +352,11 @@ TEST(RuntimeWideChannels, DepthwiseAndFullyConnected) {
   }
   // FullyConnected: one row (split by N) and 9 rows (split by rows).
   for (int rows : {1, 9}) {
-    TestModel tm;
     const int n = 70, k = 100;
-    const int32_t zx = 5, zy = -1;
-    const int x = tm.add_tensor("x", DType::Int8, {rows, k}, {0.02f}, {zx});
-    QLayer l = make_qlayer(n, k, 0.02f, zx, 0.2f, 13);
-    const int w = tm.add_constant("w", DType::Int8, {n, k}, l.w, l.w_scale, {}, 0);
-    const int b = tm.add_constant("b", DType::Int32, {n}, l.bias);
-    const int y = tm.add_tensor("y", DType::Int8, {rows, n}, {0.2f}, {zy});
-    auto& op = tm.add_op(OpType::FullyConnected, {x, w, b}, {y});
-    tm.set_multiplier(op, l.multiplier);
-    tm.model.inputs = {x};
-    tm.model.outputs = {y};
+    QLayer l;
+    TestModel tm = fc_model(rows, n, k, 5, -1, &l);
     std::vector<int32_t> w32(l.w.begin(), l.w.end()), bias = l.bias;
-    make_wide(tm, b, {0, 15, 16, 33, 69}, k, zx, &w32, &bias);
+    make_wide(tm, 2, {0, 15, 16, 33, 69}, k, 5, &w32, &bias);
     tm.plan();
     Loaded loaded(tm);
     ASSERT_TRUE(loaded.model);
@@ -378,9 +364,9 @@ TEST(RuntimeWideChannels, DepthwiseAndFullyConnected) {
     g.batch = rows, g.in_h = g.in_w = g.out_h = g.out_w = 1, g.in_c = k, g.out_c = n;
     ref::Requant rq;
     rq.multiplier = l.multiplier.data();
-    rq.zero_point = zy;
+    rq.zero_point = -1;
     const auto xs = random_s8(static_cast<size_t>(rows) * k, 17, -128, 127);
-    const auto expected = naive_conv(g, false, xs, zx, w32, bias, rq);
+    const auto expected = naive_conv(g, false, xs, 5, w32, bias, rq);
     for (octet_isa isa : available_isas())
       for (int threads : {1, 2, 4})
         EXPECT_EQ(run_once<int8_t>(loaded.model, isa, threads, xs.data(), xs.size()), expected)

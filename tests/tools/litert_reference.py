@@ -2,7 +2,9 @@
 """Reference outputs from LiteRT for Octet's importer tests.
 
 usage: litert_reference.py MODEL.tflite INPUT.npy OUTPUT.npy [ALL_TENSORS_DIR [RESOLVER]]
-Feeds INPUT.npy (already in the model's input dtype) to input 0 and saves output 0 as is.
+Feeds INPUT.npy (already in the model's input dtype) to input 0 and saves output 0 as is. An
+INPUT.npy holding N inputs (N times the input's size; not with ALL_TENSORS_DIR) runs N times
+and saves the N outputs stacked.
 With ALL_TENSORS_DIR (or "-" for none), also saves every int8/uint8 activation tensor as
 DIR/<index>.npy and lists "index<TAB>name" in DIR/names.txt (tensor-by-tensor comparison).
 RESOLVER picks LiteRT's kernels: "default" (builtin ops + the XNNPACK delegate, what
@@ -34,10 +36,19 @@ def main() -> int:
                               experimental_preserve_all_tensors=all_dir is not None)
     interpreter.allocate_tensors()
     detail = interpreter.get_input_details()[0]
-    data = np.load(input_path).astype(detail["dtype"]).reshape(detail["shape"])
-    interpreter.set_tensor(detail["index"], data)
-    interpreter.invoke()
     out = interpreter.get_output_details()[0]
+    data = np.load(input_path).astype(detail["dtype"])
+    count = data.size // int(np.prod(detail["shape"]))
+    if count > 1 and not all_dir:
+        outputs = []
+        for sample in data.reshape((count, *detail["shape"])):
+            interpreter.set_tensor(detail["index"], sample)
+            interpreter.invoke()
+            outputs.append(interpreter.get_tensor(out["index"]).copy())
+        np.save(output_path, np.stack(outputs))
+        return 0
+    interpreter.set_tensor(detail["index"], data.reshape(detail["shape"]))
+    interpreter.invoke()
     np.save(output_path, interpreter.get_tensor(out["index"]))
     if all_dir:
         constants = set()

@@ -96,24 +96,39 @@ void gather_row(const Conv2DQs8Params& p, size_t b, int oh, int ow, int8_t* row)
   }
 }
 
+// Appends the extra columns to `rows` gathered rows (k bytes apart). A second pass over the tile:
+// a byte load from a row just written by wide stores would stall on store forwarding; the
+// tile's first rows have long retired by now.
+void add_extra_columns(const Conv2DQs8Params& p, size_t rows, size_t k, int8_t* a) {
+  const size_t taps = k - static_cast<size_t>(p.extra_count);
+  for (size_t r = 0; r < rows; ++r, a += k)
+    for (int e = 0; e < p.extra_count; ++e) a[taps + e] = a[p.extra_columns[e]];
+}
+
 // Writes the im2col rows (k bytes apart, extra columns last) of `rows` consecutive output
 // pixels starting at flat index `first` (over batch*out_h*out_w), walking (b, oh, ow) instead of
 // dividing per pixel.
 void gather_tile(const Conv2DQs8Params& p, size_t first, size_t rows, size_t k, int8_t* a) {
   const size_t taps = k - static_cast<size_t>(p.extra_count);
   const ref::ConvGeometry& g = p.g;
+  if (is_direct_1x1(g)) {  // gathered only for extra columns: the input rows as they are
+    const int8_t* x = p.x + first * taps;
+    for (size_t r = 0; r < rows; ++r) copy_span(a + r * k, x + r * taps, taps);
+    add_extra_columns(p, rows, k, a);
+    return;
+  }
   const size_t pixels_per_image = static_cast<size_t>(g.out_h) * g.out_w;
   size_t b = first / pixels_per_image;
   int oh = static_cast<int>((first % pixels_per_image) / g.out_w);
   int ow = static_cast<int>(first % g.out_w);
   for (size_t r = 0; r < rows; ++r, a += k) {
     gather_row(p, b, oh, ow, a);
-    for (int e = 0; e < p.extra_count; ++e) a[taps + e] = a[p.extra_columns[e]];
     if (++ow == g.out_w) {
       ow = 0;
       if (++oh == g.out_h) oh = 0, ++b;
     }
   }
+  add_extra_columns(p, rows, k, a - rows * k);
 }
 
 GemmQs8Params gemm_params(const Conv2DQs8Params& p) {

@@ -214,22 +214,25 @@ void dwconv2d_qs8_wide(const ConvGeometry& g, size_t pixel_begin, size_t pixel_e
                      static_cast<size_t>(t % g.kernel_w) * g.dilation_w) *
                     g.in_c;
   int32_t acc[kWideBlock];
-  for (size_t p0 = pixel_begin; p0 < pixel_end; p0 += kWideBlock) {
-    const int n = static_cast<int>(std::min<size_t>(kWideBlock, pixel_end - p0));
+  // Runs of up to kWideBlock pixels within one output row.
+  for (size_t p0 = pixel_begin; p0 < pixel_end;) {
+    const PixelWalker at(g, p0);
+    const int n = static_cast<int>(
+        std::min<size_t>({kWideBlock, pixel_end - p0, static_cast<size_t>(g.out_w - at.ow)}));
+    const int ih0 = input_row(g, at.oh, 0);
+    const bool rows_inside =
+        taps <= kMaxTaps && ih0 >= 0 && input_row(g, at.oh, g.kernel_h - 1) < g.in_h;
+    const int8_t* x_row = x + (at.b * g.in_h + (rows_inside ? ih0 : 0)) * g.in_w * g.in_c;
     for (int j = 0; j < wide.count; ++j) {
       const int oc = wide.channels[j];
       const int16_t* w = wide.weights + static_cast<size_t>(j) * taps;
-      PixelWalker at(g, p0);
-      for (int i = 0; i < n; ++i, at.next(g)) {
-        const int ih0 = input_row(g, at.oh, 0), iw0 = input_col(g, at.ow, 0);
-        if (taps > kMaxTaps || ih0 < 0 || iw0 < 0 ||
-            input_row(g, at.oh, g.kernel_h - 1) >= g.in_h ||
-            input_col(g, at.ow, g.kernel_w - 1) >= g.in_w) {
+      for (int i = 0; i < n; ++i) {
+        const int ow = at.ow + i, iw0 = input_col(g, ow, 0);
+        if (!rows_inside || iw0 < 0 || input_col(g, ow, g.kernel_w - 1) >= g.in_w) {
           acc[i] = dwconv_accumulate(g, x, x_zero_point, p0 + i, oc, w, 1);
           continue;
         }
-        const int8_t* corner =
-            x + ((at.b * g.in_h + ih0) * g.in_w + iw0) * g.in_c + oc / g.depth_multiplier;
+        const int8_t* corner = x_row + static_cast<size_t>(iw0) * g.in_c + oc / g.depth_multiplier;
         int32_t sum = 0;
         for (int t = 0; t < taps; ++t)
           sum += static_cast<int32_t>(corner[tap_offset[t]]) * static_cast<int32_t>(w[t]);
@@ -237,6 +240,7 @@ void dwconv2d_qs8_wide(const ConvGeometry& g, size_t pixel_begin, size_t pixel_e
       }
       requantize_block(acc, n, bias, rq, oc, y + p0 * g.out_c + oc, g.out_c);
     }
+    p0 += static_cast<size_t>(n);
   }
 }
 

@@ -333,23 +333,46 @@ class ConvTester {
     seed_ = v;
     return *this;
   }
+  // Extra GEMM columns (copies of these im2col columns, Conv2DQs8Params::extra_columns); the
+  // reference is then the conv whose weight at column c is w[c] plus the weights of its copies
+  // (ref::conv2d_qs8_wide with every channel wide).
+  ConvTester& extra_columns(std::vector<int32_t> v) {
+    extra_columns_ = std::move(v);
+    return *this;
+  }
 
   void test(Isa isa) const {
     const GemmQs8Kernel* kernel = gemm_qs8_kernel(isa);
     ASSERT_NE(kernel, nullptr) << "no GEMM kernel for available ISA " << isa_name(isa);
     SCOPED_TRACE(std::string(isa_name(isa)) + " conv2d " + describe());
     Rng rng(seed_);
-    const size_t k = static_cast<size_t>(g_.kernel_h) * g_.kernel_w * g_.in_c;
+    const size_t taps = static_cast<size_t>(g_.kernel_h) * g_.kernel_w * g_.in_c;
+    const int extra = static_cast<int>(extra_columns_.size());
+    const size_t k = taps + static_cast<size_t>(extra);
     QuantOperands o =
-        make_operands(rng, g_, g_.out_c * k, k, x_zero_point_, y_zero_point_, per_channel_);
+        make_operands(rng, g_, g_.out_c * k, taps, x_zero_point_, y_zero_point_, per_channel_);
     const size_t pixels = static_cast<size_t>(g_.batch) * g_.out_h * g_.out_w;
     std::vector<int8_t> want(pixels * g_.out_c);
-    ref::conv2d_qs8(g_, o.x.data(), x_zero_point_, o.w.data(), o.bias.data(), o.rq, want.data());
+    if (extra == 0) {
+      ref::conv2d_qs8(g_, o.x.data(), x_zero_point_, o.w.data(), o.bias.data(), o.rq, want.data());
+    } else {
+      std::vector<int16_t> merged(g_.out_c * taps);
+      std::vector<int32_t> channels(g_.out_c);
+      for (int c = 0; c < g_.out_c; ++c) {
+        channels[c] = c;
+        for (size_t t = 0; t < taps; ++t) merged[c * taps + t] = o.w[c * k + t];
+        for (int e = 0; e < extra; ++e)
+          merged[c * taps + extra_columns_[e]] += o.w[c * k + taps + e];
+      }
+      const ref::WideChannels all{g_.out_c, channels.data(), merged.data()};
+      ref::conv2d_qs8_wide(g_, 0, pixels, o.x.data(), x_zero_point_, all, o.bias.data(), o.rq,
+                           want.data());
+    }
     expect_spread(want, std::min<size_t>(16, want.size() / 4));
 
     const AlignedBuffer packed = pack_for(kernel->family, g_.out_c, k, o.w.data(), o.bias.data());
     if (::testing::Test::HasFailure()) return;
-    const size_t scratch_size = conv2d_qs8_scratch_size(g_);
+    const size_t scratch_size = conv2d_qs8_scratch_size(g_, extra);
     AlignedBuffer scratch = aligned_buffer(scratch_size, 0xC3);
     Conv2DQs8Params p;
     p.g = g_;
@@ -363,6 +386,8 @@ class ConvTester {
     std::vector<int8_t> y(want.size(), kSentinel);
     p.y = y.data();
     p.scratch = scratch_size > 0 ? reinterpret_cast<int8_t*>(scratch.get()) : nullptr;
+    p.extra_columns = extra_columns_.data();
+    p.extra_count = extra;
     for (int s = 0; s < pixel_splits_; ++s) {
       p.pixel_begin = pixels * s / pixel_splits_;
       p.pixel_end = pixels * (s + 1) / pixel_splits_;
@@ -387,10 +412,12 @@ class ConvTester {
            std::to_string(g_.stride_w) + " d" + std::to_string(g_.dilation_h) + "," +
            std::to_string(g_.dilation_w) + " pad " + std::to_string(g_.pad_top) + "," +
            std::to_string(g_.pad_left) + " zx=" + std::to_string(x_zero_point_) +
-           " zy=" + std::to_string(y_zero_point_) + " splits=" + std::to_string(pixel_splits_);
+           " zy=" + std::to_string(y_zero_point_) + " splits=" + std::to_string(pixel_splits_) +
+           " extra columns " + std::to_string(extra_columns_.size());
   }
 
   ref::ConvGeometry g_;
+  std::vector<int32_t> extra_columns_;
   // Non-zero by default so that padding read as 0 instead of zp_x shows up.
   int32_t x_zero_point_ = 19, y_zero_point_ = 0;
   bool per_channel_ = true;

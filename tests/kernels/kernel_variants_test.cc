@@ -151,6 +151,28 @@ TEST_P(Conv2dVariantTest, ZeroPointsPerTensorAndPixelSplits) {
       .test(isa());
 }
 
+// Extra columns (how 9-bit weights run in the int8 GEMM): on the im2col and the pointwise path,
+// across tile boundaries and pixel splits, with padding taps among the repeated columns.
+TEST_P(Conv2dVariantTest, ExtraColumns) {
+  using test::conv_geometry;
+  ConvTester(conv_geometry(1, 8, 8, 3, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1))
+      .extra_columns({0, 13, 13, 26})
+      .x_zero_point(-128)
+      .test(isa());
+  ConvTester(conv_geometry(1, 14, 14, 16, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0))
+      .extra_columns({5})
+      .pixel_splits(3)
+      .test(isa());
+  ConvTester(conv_geometry(2, 9, 7, 5, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1))
+      .extra_columns({2, 44, 44, 3})
+      .x_zero_point(127)
+      .pixel_splits(2)
+      .test(isa());
+  ConvTester(conv_geometry(1, 1, 1, 72, 100, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0))
+      .extra_columns({0, 71})
+      .test(isa());
+}
+
 INSTANTIATE_TEST_SUITE_P(AllIsas, Conv2dVariantTest, ::testing::ValuesIn(test::all_isas()),
                          test::IsaName());
 

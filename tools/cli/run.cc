@@ -508,7 +508,7 @@ int run(int argc, char** argv) {
   std::printf("model    %s\n", options.model_path.c_str());
   std::printf("isa      %s\n", octet_isa_name(octet_session_isa(session.get())));
   std::printf("weights  %s\n", octet_session_repacked(session.get())
-                                   ? "repacked at load (the file lacks this ISA's packing)"
+                                   ? "repacked at load (the file lacks this ISA's packing, or has 9-bit weight channels)"
                                    : "used in place (no repacking)");
   std::printf("threads  %d\n", options.threads);
   std::printf("arena    %zu bytes\n", arena_size);

@@ -101,7 +101,9 @@ octet_status octet_session_create(const octet_model* model, const octet_session_
                                   void* arena, size_t arena_size, octet_session** out_session);
 void octet_session_destroy(octet_session* session);
 
-/* The ISA the session runs and whether it had to repack weights (1) at creation. */
+/* The ISA the session runs and whether it had to repack weights (1) at creation: the file lacks
+ * the chosen ISA's packing, or has ops with 9-bit weight channels (legacy uint8 models), whose
+ * weights the session extends and packs in its arena. */
 octet_isa octet_session_isa(const octet_session* session);
 int octet_session_repacked(const octet_session* session);
 

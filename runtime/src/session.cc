@@ -85,7 +85,7 @@ int column_parts(const ref::WideChannels& wide, size_t k, size_t kk) {
 }
 
 // Sets how the op's wide channels run, and what that needs beyond the planned arena.
-void plan_wide(const octet_model& m, const OpDesc& op, Isa isa, OpState* st, OpNeeds* needs) {
+void plan_wide(const octet_model& m, const OpDesc& op, OpState* st, OpNeeds* needs) {
   if (op.wide.count == 0) return;
   if (st->kind != ExecKind::kConvGemm) {  // recomputed after the kernel
     st->wide = op.wide;
@@ -113,7 +113,6 @@ void plan_wide(const octet_model& m, const OpDesc& op, Isa isa, OpState* st, OpN
   // A packed kernel reads only the packed copy: the row-major one is built in the (still unused)
   // activation arena when it fits there.
   needs->wide.row_major_in_arena = needs->wide.packed != 0 && n * k_ext <= m.arena_used;
-  (void)isa;
 }
 
 // Builds the extended weights of a wide GEMM op in `dst` (needs.wide bytes) and points st at
@@ -443,9 +442,9 @@ void prepare_op(const octet_model& m, int index, Isa isa, OpState* st, OpNeeds* 
     }
   }
 
-  plan_wide(m, op, isa, st, needs);
-  if (st->gemm && st->gemm->family != PackFamily::kRowMajor && st->extra_columns == nullptr &&
-      needs->wide.total() == 0 && !op.packed[static_cast<int>(st->gemm->family)]) {
+  plan_wide(m, op, st, needs);
+  if (st->gemm && st->gemm->family != PackFamily::kRowMajor && needs->wide.total() == 0 &&
+      !op.packed[static_cast<int>(st->gemm->family)]) {
     needs->repack = align_up(gemm_qs8_packed_size(st->gemm->family, op.gemm_n, op.gemm_k), kAlign);
   }
 }

@@ -23,15 +23,15 @@ struct Task {
 
 // Recomputes the wide channels (schema WideChannels) of an op that does not run them inside its
 // GEMM (see plan_wide) for output pixels [begin, end), on the thread that wrote them.
-void run_wide(const OpState& st, const ref::WideChannels& wide, size_t begin, size_t end) {
-  if (wide.count == 0 || begin >= end) return;
+void run_wide(const OpState& st, size_t begin, size_t end) {
+  if (st.wide.count == 0 || begin >= end) return;
   const auto* x = static_cast<const int8_t*>(st.in0);
   const auto* bias = static_cast<const int32_t*>(st.bias);
   auto* y = static_cast<int8_t*>(st.out);
   if (st.kind == ExecKind::kDwKernel || st.kind == ExecKind::kDwRefQs8) {
-    ref::dwconv2d_qs8_wide(st.conv, begin, end, x, st.x_zero_point, wide, bias, st.rq, y);
+    ref::dwconv2d_qs8_wide(st.conv, begin, end, x, st.x_zero_point, st.wide, bias, st.rq, y);
   } else {
-    ref::conv2d_qs8_wide(st.conv, begin, end, x, st.x_zero_point, wide, bias, st.rq, y);
+    ref::conv2d_qs8_wide(st.conv, begin, end, x, st.x_zero_point, st.wide, bias, st.rq, y);
   }
 }
 
@@ -119,7 +119,7 @@ void run_dwconv(void* ctx, int t, int n) {
   st.dw->run(p);
   const size_t row = static_cast<size_t>(st.conv.out_w);
   for (size_t b = 0; b < static_cast<size_t>(st.conv.batch); ++b)
-    run_wide(st, st.wide, (b * st.conv.out_h + begin) * row, (b * st.conv.out_h + end) * row);
+    run_wide(st, (b * st.conv.out_h + begin) * row, (b * st.conv.out_h + end) * row);
 }
 
 // Float Conv2D: output pixels, or output channels when there are fewer pixels than threads.
@@ -321,7 +321,7 @@ void execute_op(octet_session* s, const OpState& st) {
       ref::conv2d_qs8(st.conv, in0<int8_t>(st), st.x_zero_point,
                       static_cast<const int8_t*>(st.weights), static_cast<const int32_t*>(st.bias),
                       st.rq, out<int8_t>(st));
-      run_wide(st, st.wide, 0, st.count / st.conv.out_c);
+      run_wide(st, 0, st.count / st.conv.out_c);
       break;
     case ExecKind::kConvF32:
       if (st.f32) {
@@ -338,7 +338,7 @@ void execute_op(octet_session* s, const OpState& st) {
       ref::dwconv2d_qs8(st.conv, in0<int8_t>(st), st.x_zero_point,
                         static_cast<const int8_t*>(st.weights),
                         static_cast<const int32_t*>(st.bias), st.rq, out<int8_t>(st));
-      run_wide(st, st.wide, 0, st.count / st.conv.out_c);
+      run_wide(st, 0, st.count / st.conv.out_c);
       break;
     case ExecKind::kDwF32:
       if (st.f32) {
@@ -355,7 +355,7 @@ void execute_op(octet_session* s, const OpState& st) {
       ref::fully_connected_qs8(st.m, st.n, st.k, in0<int8_t>(st),
                                static_cast<const int8_t*>(st.weights),
                                static_cast<const int32_t*>(st.bias), st.rq, out<int8_t>(st));
-      run_wide(st, st.wide, 0, st.m);
+      run_wide(st, 0, st.m);
       break;
     case ExecKind::kFcF32:
       if (st.f32) {

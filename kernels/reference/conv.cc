@@ -52,32 +52,23 @@ int8_t requantize_channel(int32_t acc, const int32_t* bias, const Requant& rq, i
 // together: a loop the compiler vectorizes.
 constexpr int kWideBlock = 64;
 
-// (b, oh, ow) of consecutive output pixels without a division per pixel.
-struct PixelWalker {
+// Image and output row/column of output pixel p (of batch * out_h * out_w).
+struct Pixel {
   size_t b;
   int oh, ow;
-  PixelWalker(const ConvGeometry& g, size_t p)
+  Pixel(const ConvGeometry& g, size_t p)
       : b(p / g.out_w / g.out_h),
         oh(static_cast<int>(p / g.out_w % g.out_h)),
         ow(static_cast<int>(p % g.out_w)) {}
-  void next(const ConvGeometry& g) {
-    if (++ow < g.out_w) return;
-    ow = 0;
-    if (++oh < g.out_h) return;
-    oh = 0;
-    ++b;
-  }
 };
 
-// y[i * stride] = requantized channel `channel` of acc[i], for i < n.
+// y[i * stride] = requantize_channel(acc[i]) for i < n: computed into a buffer first, a loop the
+// compiler vectorizes, then stored strided.
 void requantize_block(const int32_t* acc, int n, const int32_t* bias, const Requant& rq,
                       int channel, int8_t* y, size_t stride) {
-  const int32_t b = bias != nullptr ? bias[channel] : 0;
-  const float multiplier = channel_multiplier(rq, channel);
-  int32_t q[kWideBlock];
-  for (int i = 0; i < n; ++i)
-    q[i] = requantize(acc[i] + b, multiplier, rq.zero_point, rq.qmin, rq.qmax);
-  for (int i = 0; i < n; ++i) y[i * stride] = static_cast<int8_t>(q[i]);
+  int8_t q[kWideBlock];
+  for (int i = 0; i < n; ++i) q[i] = requantize_channel(acc[i], bias, rq, channel);
+  for (int i = 0; i < n; ++i) y[i * stride] = q[i];
 }
 
 // Sum over the taps of output pixel p (of batch * out_h * out_w) and channel oc, weights w_oc in
@@ -87,8 +78,7 @@ int32_t conv_accumulate(const ConvGeometry& g, const int8_t* x, int32_t x_zero_p
                         int oc, const Weight* w_oc) {
   const int group_in_c = g.in_c / g.groups;
   const int ic_begin = (oc / (g.out_c / g.groups)) * group_in_c;
-  const int ow = static_cast<int>(p % g.out_w), oh = static_cast<int>(p / g.out_w % g.out_h);
-  const size_t b = p / g.out_w / g.out_h;
+  const auto [b, oh, ow] = Pixel(g, p);
   int32_t acc = 0;
   for (int kh = 0; kh < g.kernel_h; ++kh) {
     for (int kw = 0; kw < g.kernel_w; ++kw) {
@@ -115,8 +105,7 @@ template <class Weight>
 int32_t dwconv_accumulate(const ConvGeometry& g, const int8_t* x, int32_t x_zero_point, size_t p,
                           int oc, const Weight* w_oc, size_t tap_stride) {
   const int ic = oc / g.depth_multiplier;
-  const int ow = static_cast<int>(p % g.out_w), oh = static_cast<int>(p / g.out_w % g.out_h);
-  const size_t b = p / g.out_w / g.out_h;
+  const auto [b, oh, ow] = Pixel(g, p);
   int32_t acc = 0;
   for (int kh = 0; kh < g.kernel_h; ++kh) {
     for (int kw = 0; kw < g.kernel_w; ++kw) {
@@ -216,7 +205,7 @@ void dwconv2d_qs8_wide(const ConvGeometry& g, size_t pixel_begin, size_t pixel_e
   int32_t acc[kWideBlock];
   // Runs of up to kWideBlock pixels within one output row.
   for (size_t p0 = pixel_begin; p0 < pixel_end;) {
-    const PixelWalker at(g, p0);
+    const Pixel at(g, p0);
     const int n = static_cast<int>(
         std::min<size_t>({kWideBlock, pixel_end - p0, static_cast<size_t>(g.out_w - at.ow)}));
     const int ih0 = input_row(g, at.oh, 0);

@@ -383,6 +383,14 @@ TEST(Loader, WideChannelsAreChecked) {
         set_size(*m.model.operators[0]->wide->weights, 1 << 30);
       },
       "outside the data section");
+  // On an op that is not an int8 Conv2D / DepthwiseConv2D / FullyConnected (network_model's
+  // first op is a Quantize).
+  TestModel net = network_model();
+  ASSERT_EQ(net.model.operators[0]->type, fb::OpType::Quantize);
+  set_wide(net, {0}, 1);
+  const OpenResult r = open_bytes(net.serialize());
+  EXPECT_EQ(r.status, OCTET_ERROR_INVALID_MODEL);
+  EXPECT_NE(r.message.find("wide channels are only for"), std::string::npos) << r.message;
 }
 
 }  // namespace

@@ -461,6 +461,17 @@ TEST(Serialize, WideChannelsAreValidatedAndStored) {
   rejected({11, 2}, 2 * 54, "ascending");
   rejected({12}, 54, "ascending output channels below 12");
   rejected({2}, 53, "need 54 int16 weights");
+  Graph on_reshape = net.graph;  // an op that is not GEMM-like
+  Op* reshape = nullptr;
+  for (Op& op : on_reshape.ops)
+    if (op.type == OpType::Reshape) reshape = &op;
+  ASSERT_NE(reshape, nullptr);
+  reshape->wide_channels = {0};
+  reshape->wide_weights = {1};
+  std::vector<uint8_t> out;
+  std::string error;
+  EXPECT_FALSE(serialize(on_reshape, {}, &out, &error));
+  EXPECT_NE(error.find("wide channels are only for"), std::string::npos) << error;
 }
 
 TEST(Serialize, PackedBlobsMatchThePacker) {

@@ -254,6 +254,10 @@ bool validate(const Graph& g, std::string* error) {
       producer[t] = i;
     }
     if (is_gemm_like(op.type) && !validate_gemm_like(g, i, error)) return false;
+    if (!is_gemm_like(op.type) && (!op.wide_channels.empty() || !op.wide_weights.empty()))
+      return fail(error, label +
+                             ": wide channels are only for Conv2D, DepthwiseConv2D and "
+                             "FullyConnected");
     if (op.type == OpType::Lut && op.lut.size() != 256)
       return fail(error, label + ": Lut needs a 256-entry table, has " +
                              std::to_string(op.lut.size()) + " bytes");
